@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Installs what paas needs on a Debian machine and makes sure the base image
+# exists. Idempotent: quiet when there is nothing to do, one line per action.
+#   PAAS_STACK_PULL   image to try pulling as the stack base (default debian:bookworm)
+#   PAAS_DEBIAN_MIRROR  mirror for debootstrap (default: the one apt already uses)
+set -euo pipefail
+
+STACK=paas/stack:bookworm
+BASE=paas/stack-base:bookworm
+say() { echo "paas-install: $*"; }
+die() { echo "paas-install: error: $*" >&2; exit 1; }
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+apt_updated=0
+apt_install() {
+  if [ "$apt_updated" = 0 ]; then as_root apt-get update -qq; apt_updated=1; fi
+  say "installing $*"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+missing=()
+command -v docker >/dev/null 2>&1 || missing+=(docker.io)
+command -v dockerd >/dev/null 2>&1 || [[ " ${missing[*]-} " == *" docker.io "* ]] || missing+=(docker.io)
+command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
+[ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
+
+# --- the engine -------------------------------------------------------------
+if ! docker info >/dev/null 2>&1; then
+  if [ -n "${DOCKER_HOST:-}" ]; then
+    die "no Docker Engine answers at DOCKER_HOST=$DOCKER_HOST; start it there, or unset DOCKER_HOST"
+  fi
+  say "starting dockerd"
+  if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
+    as_root systemctl start docker || true
+  fi
+  if ! docker info >/dev/null 2>&1; then
+    as_root sh -c 'nohup dockerd >/var/log/paas-dockerd.log 2>&1 &'
+  fi
+  for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
+  docker info >/dev/null 2>&1 || die "dockerd did not start; see /var/log/paas-dockerd.log"
+fi
+
+# --- the stack image --------------------------------------------------------
+debian_mirror() {
+  if [ -n "${PAAS_DEBIAN_MIRROR:-}" ]; then echo "$PAAS_DEBIAN_MIRROR"; return; fi
+  local m
+  m=$(grep -hE '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}' | grep -v security | head -n1 || true)
+  [ -n "$m" ] || m=$(grep -hE '^deb ' /etc/apt/sources.list 2>/dev/null | awk '{print $2}' | grep -v security | head -n1 || true)
+  echo "${m:-http://deb.debian.org/debian}"
+}
+
+if ! docker image inspect "$BASE" >/dev/null 2>&1; then
+  pull=${PAAS_STACK_PULL:-debian:bookworm}
+  if timeout 30 docker pull -q "$pull" >/dev/null 2>&1; then
+    say "pulled $pull as the stack base"
+    docker tag "$pull" "$BASE"
+  else
+    mirror=$(debian_mirror)
+    say "no registry answers; building the stack base with debootstrap from $mirror"
+    root=$(mktemp -d /var/tmp/paas-stack.XXXXXX)
+    trap 'as_root rm -rf "$root"' EXIT
+    as_root debootstrap --variant=minbase bookworm "$root" "$mirror" >/var/tmp/paas-debootstrap.log 2>&1 \
+      || die "debootstrap failed; see /var/tmp/paas-debootstrap.log"
+    as_root rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
+    as_root tar -C "$root" -c . | docker import -c 'CMD ["/bin/bash"]' - "$BASE" >/dev/null
+    as_root rm -rf "$root"; trap - EXIT
+  fi
+fi
+
+if ! docker image inspect "$STACK" >/dev/null 2>&1; then
+  say "building $STACK"
+  ctx=$(mktemp -d)
+  cat >"$ctx/Dockerfile" <<'DOCKERFILE'
+FROM paas/stack-base:bookworm
+ENV DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8
+RUN useradd --uid 1000 --user-group --create-home --home-dir /home/app --shell /bin/bash app \
+ && ln -s /home/app /home/dotcloud \
+ && printf 'APT::Install-Recommends "false";\nAPT::Install-Suggests "false";\n' >/etc/apt/apt.conf.d/90paas
+LABEL paas.stack=bookworm
+DOCKERFILE
+  docker build -q -t "$STACK" "$ctx" >/dev/null || { rm -rf "$ctx"; die "building $STACK failed"; }
+  rm -rf "$ctx"
+fi

@@ -1,0 +1,84 @@
+/**
+ * The HTTP contract between the CLI and the API (all routes under /v1,
+ * `Authorization: Bearer <token>`; errors are ErrorBody with the catalogue's
+ * status), and between the API and the router's control port.
+ */
+import type { ErrorBody } from './errors.js';
+import type { AppSpec } from './spec-types.js';
+
+export const API_PREFIX = '/v1';
+
+export interface Whoami { name: string; admin: boolean }
+export interface UserInfo { name: string; admin: boolean; createdAt: string }
+export interface CreatedUser { name: string; admin: boolean; token: string }
+
+export interface AppInfo {
+  name: string;
+  owner: string;
+  createdAt: string;
+  url: string;
+  /** e.g. "v3"; null before the first successful push. */
+  release: string | null;
+}
+
+export interface InstanceInfo {
+  /** e.g. "www.1" */
+  name: string;
+  service: string;
+  release: string;
+  state: string;
+  /** host:port on 127.0.0.1 for http services */
+  address?: string;
+}
+
+export interface ReleaseInfo {
+  id: string;
+  version: number;
+  build: string;
+  status: 'active' | 'superseded' | 'failed';
+  createdAt: string;
+}
+
+export interface AppDetail extends AppInfo {
+  spec: AppSpec | null;
+  scale: Record<string, number>;
+  instances: InstanceInfo[];
+  releases: ReleaseInfo[];
+}
+
+/** One line of the NDJSON stream answering POST /v1/apps/:app/pushes. */
+export type PushEvent =
+  | { type: 'push.accepted'; push: string; build: string; bytes: number; files: number }
+  | { type: 'build.step'; service: string; step: string }
+  | { type: 'log'; service?: string; line: string }
+  | { type: 'warning'; message: string; path?: string }
+  | { type: 'deploy.step'; service: string; step: string }
+  | { type: 'deploy.instance'; service: string; instance: string; state: 'starting' | 'healthy' | 'failed' | 'stopped' }
+  | { type: 'deploy.switch'; service: string; release: string; targets: number }
+  | { type: 'done'; release: string; url: string }
+  | { type: 'error'; error: ErrorBody; logs?: string[] };
+
+/** Router control plane: PUT /routes replaces the whole table atomically. */
+export interface RouteTarget {
+  /** Stable id of the instance, e.g. "blog.www.v3.1" */
+  id: string;
+  host: string;
+  port: number;
+}
+
+export interface RouteEntry {
+  app: string;
+  service: string;
+  targets: RouteTarget[];
+}
+
+export interface RouteTable {
+  /** Increases with every change; the router ignores an older table. */
+  version: number;
+  /** Lower-case hostname (no port) → entry. */
+  routes: Record<string, RouteEntry>;
+}
+
+/** POST /drain on the router: resolves when no request is in flight to these targets, or at the deadline. */
+export interface DrainRequest { targets: string[]; timeoutMs: number }
+export interface DrainResult { drained: boolean; inflight: number }

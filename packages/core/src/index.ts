@@ -1,0 +1,4 @@
+export * from './errors.js';
+export * from './names.js';
+export * from './spec-types.js';
+export * from './api-types.js';
