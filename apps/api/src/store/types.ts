@@ -1,0 +1,79 @@
+import type { AppSpec } from '@paas/core';
+
+export interface UserRow { name: string; admin: boolean; createdAt: Date }
+export interface AppRow { name: string; owner: string; createdAt: Date }
+
+export type BuildStatus = 'running' | 'succeeded' | 'failed';
+export interface BuildRow {
+  id: string;            // e.g. "b7f3k2"; also the image tag
+  app: string;
+  number: number;        // 1, 2, 3 … per app
+  status: BuildStatus;
+  clean: boolean;
+  error: string | null;  // error code from the catalogue when failed
+  createdAt: Date;
+  finishedAt: Date | null;
+}
+
+export type ReleaseStatus = 'pending' | 'active' | 'superseded' | 'failed';
+export interface ReleaseRow {
+  id: string;            // "v1", "v2" … per app
+  app: string;
+  version: number;
+  buildId: string;
+  spec: AppSpec;
+  /** service → image id (sha256:…) */
+  images: Record<string, string>;
+  /** env snapshot (values are secrets: never log) */
+  env: Record<string, string>;
+  status: ReleaseStatus;
+  createdAt: Date;
+}
+
+export interface EventRow { id: number; app: string | null; actor: string; action: string; detail: Record<string, unknown>; at: Date }
+
+/**
+ * Everything the API keeps. Two implementations share one set of SQL
+ * migrations: PGlite (embedded, default) and Postgres through `pg`.
+ */
+export interface Store {
+  close(): Promise<void>;
+
+  // users and tokens (only sha256 hashes of tokens are stored)
+  createUser(name: string, admin: boolean, tokenHash: string): Promise<UserRow>;
+  findUserByTokenHash(tokenHash: string): Promise<UserRow | null>;
+  listUsers(): Promise<UserRow[]>;
+  countUsers(): Promise<number>;
+
+  // apps
+  createApp(name: string, owner: string): Promise<AppRow>;     // throws PaasError APP_EXISTS
+  getApp(name: string): Promise<AppRow | null>;
+  listApps(owner?: string): Promise<AppRow[]>;                 // all apps when owner is undefined
+  deleteApp(name: string): Promise<void>;                      // cascades to builds, releases, scale, logs
+  getScale(app: string): Promise<Record<string, number>>;
+  setScale(app: string, service: string, instances: number): Promise<void>;
+
+  // builds
+  createBuild(app: string, id: string, clean: boolean): Promise<BuildRow>;  // number = previous max + 1
+  finishBuild(id: string, status: 'succeeded' | 'failed', error?: string): Promise<void>;
+  appendBuildLog(id: string, lines: string[]): Promise<void>;
+  getBuild(id: string): Promise<BuildRow | null>;
+  getBuildLog(id: string): Promise<string[]>;
+  listBuilds(app: string): Promise<BuildRow[]>;                 // newest first
+
+  // releases
+  createRelease(r: { app: string; buildId: string; spec: AppSpec; images: Record<string, string>; env: Record<string, string> }): Promise<ReleaseRow>; // status pending, version = max + 1
+  /** In one transaction: the given release becomes active, the previously active one superseded. */
+  activateRelease(app: string, id: string): Promise<void>;
+  failRelease(app: string, id: string): Promise<void>;
+  getRelease(app: string, id: string): Promise<ReleaseRow | null>;
+  getActiveRelease(app: string): Promise<ReleaseRow | null>;
+  listReleases(app: string): Promise<ReleaseRow[]>;            // newest first
+
+  // reconcile after a crash: running builds → failed, pending releases → failed; returns how many
+  failInterrupted(): Promise<{ builds: number; releases: number }>;
+
+  // audit
+  addEvent(e: { app: string | null; actor: string; action: string; detail?: Record<string, unknown> }): Promise<void>;
+  listEvents(app: string, limit?: number): Promise<EventRow[]>;
+}
