@@ -35,8 +35,18 @@ export interface ReleaseInfo {
   id: string;
   version: number;
   build: string;
-  status: 'active' | 'superseded' | 'failed';
+  status: 'pending' | 'active' | 'superseded' | 'failed';
   createdAt: string;
+}
+
+export interface BuildInfo {
+  id: string;
+  number: number;
+  status: 'running' | 'succeeded' | 'failed';
+  /** Error code from the catalogue when failed. */
+  error: string | null;
+  createdAt: string;
+  finishedAt: string | null;
 }
 
 export interface AppDetail extends AppInfo {
@@ -44,6 +54,7 @@ export interface AppDetail extends AppInfo {
   scale: Record<string, number>;
   instances: InstanceInfo[];
   releases: ReleaseInfo[];
+  builds: BuildInfo[];
 }
 
 /** One line of the NDJSON stream answering POST /v1/apps/:app/pushes. */

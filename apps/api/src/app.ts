@@ -1,0 +1,33 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { userForToken, bearerToken } from './auth.js';
+import { errorHandler } from './http-errors.js';
+import type { Platform } from './platform.js';
+import { registerAppRoutes } from './routes/apps.js';
+import { registerPushRoutes } from './routes/pushes.js';
+import { registerUserRoutes } from './routes/users.js';
+import { PaasError } from '@paas/core';
+
+export const VERSION = '0.1.0';
+
+/** The HTTP API without listening (style.md 8): tests use inject or listen on port 0. */
+export function buildApp(p: Platform, opts: { logger?: boolean } = {}): FastifyInstance {
+  const app = Fastify({
+    logger: opts.logger ? { level: 'info', redact: ['req.headers.authorization'] } : false,
+    bodyLimit: 1024 * 1024,
+    // The API is reached on loopback or behind the operator's proxy; request ids help read its log.
+    requestIdHeader: false,
+  });
+  app.decorateRequest('user', null);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request, reply) => {
+    void reply.status(404).send(new PaasError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`).toBody());
+  });
+  app.addHook('onRequest', async (request) => {
+    request.user = await userForToken(p.store, bearerToken(request.headers.authorization));
+  });
+  app.get('/v1/health', async () => ({ ok: true, version: VERSION }));
+  registerUserRoutes(app, p);
+  registerAppRoutes(app, p);
+  registerPushRoutes(app, p);
+  return app;
+}

@@ -1,0 +1,68 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+/** Everything the API reads from the environment, in one place. */
+export interface ApiConfig {
+  home: string;
+  host: string;
+  port: number;
+  databaseUrl: string | undefined;
+  domain: string;
+  routerPort: number;
+  routerControlUrl: string;
+  routerToken: string;
+  buildCaFile: string | undefined;
+  buildMemoryBytes: number;
+  buildCpuShares: number;
+  instanceMemoryBytes: number;
+  drainTimeoutMs: number;
+  stopGraceMs: number;
+  workerAliveMs: number;
+  syncIntervalMs: number;
+  maxUploadBytes: number;
+  maxUploadEntries: number;
+  /** Extra labels put on everything the platform creates (tests use paas.test). */
+  labels: Record<string, string>;
+}
+
+function int(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+function labels(value: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of (value ?? '').split(',').filter(Boolean)) {
+    const eq = pair.indexOf('=');
+    if (eq > 0) out[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return out;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
+  const routerPort = int(env.PAAS_ROUTER_PORT, 8080, 'PAAS_ROUTER_PORT');
+  const controlPort = int(env.PAAS_ROUTER_CONTROL_PORT, routerPort + 1, 'PAAS_ROUTER_CONTROL_PORT');
+  return {
+    home: env.PAAS_HOME || join(homedir(), '.paas'),
+    host: env.PAAS_API_HOST || '127.0.0.1',
+    port: int(env.PAAS_API_PORT, 7700, 'PAAS_API_PORT'),
+    databaseUrl: env.DATABASE_URL || undefined,
+    domain: env.PAAS_DOMAIN || 'localhost',
+    routerPort,
+    routerControlUrl: env.PAAS_ROUTER_CONTROL_URL || `http://127.0.0.1:${controlPort}`,
+    routerToken: env.PAAS_ROUTER_TOKEN ?? '',
+    buildCaFile: env.PAAS_BUILD_CA_FILE || undefined,
+    buildMemoryBytes: int(env.PAAS_BUILD_MEMORY_MB, 2048, 'PAAS_BUILD_MEMORY_MB') * 1024 * 1024,
+    buildCpuShares: int(env.PAAS_BUILD_CPU_SHARES, 512, 'PAAS_BUILD_CPU_SHARES'),
+    instanceMemoryBytes: int(env.PAAS_INSTANCE_MEMORY_MB, 1024, 'PAAS_INSTANCE_MEMORY_MB') * 1024 * 1024,
+    drainTimeoutMs: int(env.PAAS_DRAIN_TIMEOUT_MS, 30_000, 'PAAS_DRAIN_TIMEOUT_MS'),
+    stopGraceMs: int(env.PAAS_STOP_GRACE_MS, 10_000, 'PAAS_STOP_GRACE_MS'),
+    workerAliveMs: int(env.PAAS_WORKER_ALIVE_MS, 3_000, 'PAAS_WORKER_ALIVE_MS'),
+    syncIntervalMs: int(env.PAAS_SYNC_INTERVAL_MS, 3_000, 'PAAS_SYNC_INTERVAL_MS'),
+    maxUploadBytes: int(env.PAAS_MAX_UPLOAD_MB, 512, 'PAAS_MAX_UPLOAD_MB') * 1024 * 1024,
+    maxUploadEntries: int(env.PAAS_MAX_UPLOAD_ENTRIES, 100_000, 'PAAS_MAX_UPLOAD_ENTRIES'),
+    labels: labels(env.PAAS_LABELS),
+  };
+}

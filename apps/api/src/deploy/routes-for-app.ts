@@ -1,0 +1,41 @@
+import type { CodeService, RouteEntry, RouteTarget } from '@paas/core';
+import type { InstanceState } from '../runtime/types.js';
+import { hostnamesFor } from '../route-table.js';
+import { httpPort } from './instance-env.js';
+
+/** Hostname → entry for every web service of an app, from its running instances. */
+export function routesForApp(
+  app: string,
+  services: CodeService[],
+  instances: Map<string, InstanceState[]>,
+  domain: string,
+): Map<string, RouteEntry> {
+  const out = new Map<string, RouteEntry>();
+  const web = services.filter((s) => !s.isWorker && Object.values(s.ports).includes('http'));
+  web.forEach((service, i) => {
+    const targets = (instances.get(service.name) ?? [])
+      .map((inst) => toTarget(app, service, inst))
+      .filter((t): t is RouteTarget => t !== undefined)
+      .sort((a, b) => a.id.localeCompare(b.id));
+    for (const host of hostnamesFor(app, service.name, i === 0, domain)) {
+      out.set(host, { app, service: service.name, targets });
+    }
+  });
+  return out;
+}
+
+export function appUrl(app: string, domain: string, routerPort: number): string {
+  return `http://${app}.${domain}${routerPort === 80 ? '' : `:${routerPort}`}`;
+}
+
+export function targetId(app: string, i: Pick<InstanceState, 'service' | 'release' | 'index'>): string {
+  return `${app}.${i.service}.${i.release}.${i.index}`;
+}
+
+export function toTarget(app: string, service: CodeService, i: InstanceState): RouteTarget | undefined {
+  const port = httpPort(service);
+  const hostPort = port === undefined ? undefined : i.ports[port];
+  if (hostPort === undefined || !i.running) return undefined;
+  return { id: targetId(app, i), host: '127.0.0.1', port: hostPort };
+}
+

@@ -1,0 +1,97 @@
+import { buildImage } from '@paas/builders';
+import { PaasError, type AppSpec, type CodeService, type ErrorBody } from '@paas/core';
+import type Dockerode from 'dockerode';
+import { DeployError, deployRelease, retireOthers, type DeployDeps, type Emit } from '../deploy/deployer.js';
+import { appUrl } from '../deploy/routes-for-app.js';
+import { BuildLog } from './build-log.js';
+
+export interface PushDeps extends DeployDeps {
+  docker: Dockerode;
+  routerPort: number;
+  buildCaFile: string | undefined;
+  buildMemoryBytes: number;
+  buildCpuShares: number;
+}
+
+export interface PushInput {
+  app: string;
+  actor: string;
+  buildId: string;
+  spec: AppSpec;
+  sourceDir: string;
+  clean: boolean;
+  emit: Emit;
+}
+
+/**
+ * Builds every code service, records an immutable release and deploys it.
+ * Resolves with the release id; every failure is reported as an `error`
+ * event and leaves the previous release serving.
+ */
+export async function runPush(deps: PushDeps, input: PushInput): Promise<string | undefined> {
+  const { store } = deps;
+  const { app, buildId, spec, emit } = input;
+  const log = new BuildLog(store, buildId);
+  const emitAndLog: Emit = (event) => {
+    emit(event);
+    log.record(event);
+  };
+  await store.createBuild(app, buildId, input.clean);
+  try {
+    const dataServices = Object.values(spec.services).filter((s) => s.kind === 'data');
+    for (const s of dataServices) {
+      emitAndLog({ type: 'warning', path: s.name, message: `data service ${s.name} (${s.type}) is not provisioned by this version of paas yet` });
+    }
+
+    const images: Record<string, string> = {};
+    for (const service of Object.values(spec.services).filter((s): s is CodeService => s.kind === 'code')) {
+      images[service.name] = await buildService(deps, input, service, emitAndLog);
+    }
+
+    const release = await store.createRelease({ app, buildId, spec, images, env: {} });
+    await deployRelease(deps, release, emitAndLog);
+    await store.finishBuild(buildId, 'succeeded');
+    await store.addEvent({ app, actor: input.actor, action: 'push', detail: { build: buildId, release: release.id } });
+    emitAndLog({ type: 'done', release: release.id, url: appUrl(app, deps.domain, deps.routerPort) });
+    await log.flush();
+    // Old instances are drained after the new ones took over; the push is
+    // live already, so this no longer delays traffic.
+    await retireOthers(deps, app, release.id).catch(() => undefined);
+    return release.id;
+  } catch (err) {
+    const error = err instanceof DeployError ? err.error : asPaasError(err);
+    const logs = err instanceof DeployError ? err.logs : [];
+    await store.finishBuild(buildId, 'failed', error.code).catch(() => undefined);
+    emitAndLog({ type: 'error', error: error.toBody() as ErrorBody, ...(logs.length ? { logs } : {}) });
+    await log.flush().catch(() => undefined);
+    return undefined;
+  }
+}
+
+async function buildService(deps: PushDeps, input: PushInput, service: CodeService, emit: Emit): Promise<string> {
+  emit({ type: 'build.step', service: service.name, step: `Building ${service.name} (${service.type})` });
+  let imageId: string | undefined;
+  for await (const event of buildImage(deps.docker, {
+    app: input.app,
+    service,
+    buildId: input.buildId,
+    sourceDir: input.sourceDir,
+    clean: input.clean,
+    ...(deps.buildCaFile ? { caFile: deps.buildCaFile } : {}),
+    memoryBytes: deps.buildMemoryBytes,
+    cpuShares: deps.buildCpuShares,
+    labels: deps.labels,
+  })) {
+    if (event.type === 'step') emit({ type: 'log', service: service.name, line: event.step });
+    else if (event.type === 'log') emit({ type: 'log', service: service.name, line: event.line });
+    else imageId = event.imageId;
+  }
+  if (imageId === undefined) throw new PaasError('BUILD_FAILED', `the build of ${service.name} produced no image`);
+  return imageId;
+}
+
+export function asPaasError(err: unknown): PaasError {
+  if (err instanceof PaasError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new PaasError('INTERNAL', message, { cause: err });
+}

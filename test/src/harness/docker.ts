@@ -1,0 +1,32 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** Fails loudly when no engine answers: these tests must run in CI. */
+export async function assertDocker(): Promise<void> {
+  try {
+    await run('docker', ['info', '--format', '{{.ServerVersion}}'], { timeout: 15_000 });
+  } catch {
+    throw new Error('no Docker Engine answers: run infra/install.sh first (the e2e suite needs a real engine)');
+  }
+}
+
+/** Removes every container, network and image labelled paas.test=<runId>. */
+export async function removeLabelled(runId: string): Promise<void> {
+  const filter = `label=paas.test=${runId}`;
+  const ids = async (args: string[]): Promise<string[]> =>
+    (await run('docker', args).catch(() => ({ stdout: '' }))).stdout.split('\n').filter(Boolean);
+  const containers = await ids(['ps', '-aq', '--filter', filter]);
+  if (containers.length) await run('docker', ['rm', '-f', '-v', ...containers]).catch(() => undefined);
+  const networks = await ids(['network', 'ls', '-q', '--filter', filter]);
+  if (networks.length) await run('docker', ['network', 'rm', ...networks]).catch(() => undefined);
+  const images = await ids(['images', '-q', '--filter', filter]);
+  if (images.length) await run('docker', ['rmi', '-f', ...new Set(images)]).catch(() => undefined);
+}
+
+export async function countLabelled(runId: string, kind: 'ps' | 'network' | 'images'): Promise<number> {
+  const args = kind === 'ps' ? ['ps', '-aq'] : kind === 'network' ? ['network', 'ls', '-q'] : ['images', '-q'];
+  const { stdout } = await run('docker', [...args, '--filter', `label=paas.test=${runId}`]);
+  return stdout.split('\n').filter(Boolean).length;
+}

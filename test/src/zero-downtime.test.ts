@@ -1,0 +1,37 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { copyApp, writeVersion } from './harness/app-dir.js';
+import { getVia, startLoad } from './harness/http.js';
+import { startPlatform, type Platform } from './harness/platform.js';
+
+let p: Platform;
+beforeAll(async () => {
+  p = await startPlatform();
+});
+afterAll(async () => {
+  await p?.stop();
+});
+
+it('5 pushes of changed code under steady traffic: 0 failed requests, new code served after each', async () => {
+  const dir = await copyApp('test/fixtures/versioned');
+  await writeVersion(dir, 'v-0');
+  expect((await p.paas(['create', 'steady'], { cwd: dir })).code).toBe(0);
+  const first = await p.paas(['push'], { cwd: dir });
+  expect(first.code, first.stdout + first.stderr).toBe(0);
+
+  // ~100 req/s on loopback, bounded to 5 minutes and 40,000 requests.
+  const load = startLoad(p.routerPort, 'steady.localhost', { concurrency: 4, intervalMs: 40, maxMs: 300_000, maxRequests: 40_000 });
+  try {
+    for (let i = 1; i <= 5; i++) {
+      await writeVersion(dir, `v-${i}`);
+      const pushed = await p.paas(['push'], { cwd: dir });
+      expect(pushed.code, pushed.stdout + pushed.stderr).toBe(0);
+      expect((await getVia(p.routerPort, 'steady.localhost')).body).toBe(`version v-${i}\n`);
+    }
+  } finally {
+    const report = await load.stop();
+    expect(report.failures).toEqual([]);
+    expect(report.ok).toBeGreaterThan(100);
+    // Every version was actually served to the load generator along the way.
+    for (let i = 0; i <= 5; i++) expect(report.bodies.get(`version v-${i}`) ?? 0).toBeGreaterThan(0);
+  }
+});
