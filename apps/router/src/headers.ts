@@ -1,0 +1,82 @@
+import type { IncomingMessage } from 'node:http';
+
+/**
+ * Request headers for the upstream, as a flat [name, value, …] list built from
+ * rawHeaders: hop-by-hop headers and client-supplied X-Forwarded-* dropped,
+ * X-Forwarded-For/-Proto/-Host set. Names are compared by length first so
+ * most headers cost one switch and no lower-casing.
+ */
+export function upstreamHeaders(req: IncomingMessage, keepUpgrade: boolean): string[] {
+  const raw = req.rawHeaders;
+  const out: string[] = [];
+  let forwardedFor: string | undefined;
+  let host = '';
+  let connectionTokens: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    const value = raw[i + 1]!;
+    switch (name.length) {
+      case 2: // te
+      case 6: // expect (node answered 100-continue already; undici refuses it)
+      case 7: // trailer, upgrade
+      case 10: // connection, keep-alive
+      case 16: // proxy-connection, x-forwarded-host
+      case 17: { // transfer-encoding, x-forwarded-proto
+        const lower = name.toLowerCase();
+        if (lower === 'connection') {
+          connectionTokens = value;
+          if (keepUpgrade) out.push(name, value);
+          continue;
+        }
+        if (lower === 'upgrade') {
+          if (keepUpgrade) out.push(name, value);
+          continue;
+        }
+        if (
+          lower === 'te' || lower === 'expect' || lower === 'trailer' || lower === 'keep-alive' ||
+          lower === 'proxy-connection' || lower === 'transfer-encoding' ||
+          lower === 'x-forwarded-host' || lower === 'x-forwarded-proto'
+        ) continue;
+        break;
+      }
+      case 4: // host
+        if (name.toLowerCase() === 'host') host = value;
+        break;
+      case 15: // x-forwarded-for
+        if (name.toLowerCase() === 'x-forwarded-for') {
+          forwardedFor = forwardedFor === undefined ? value : `${forwardedFor}, ${value}`;
+          continue;
+        }
+        break;
+    }
+    out.push(name, value);
+  }
+  if (connectionTokens !== undefined) dropConnectionListed(out, connectionTokens);
+  const client = req.socket.remoteAddress ?? '';
+  out.push(
+    'x-forwarded-for', forwardedFor === undefined ? client : `${forwardedFor}, ${client}`,
+    'x-forwarded-proto', 'http',
+    'x-forwarded-host', host,
+  );
+  return out;
+}
+
+/** Headers named in Connection are hop-by-hop too (RFC 9110 §7.6.1). Rare, so the slow path is fine. */
+function dropConnectionListed(out: string[], tokens: string): void {
+  const names = tokens.toLowerCase().split(',').map((s) => s.trim())
+    .filter((s) => s !== '' && s !== 'close' && s !== 'keep-alive' && s !== 'upgrade');
+  if (names.length === 0) return;
+  for (let i = out.length - 2; i >= 0; i -= 2) {
+    if (names.includes(out[i]!.toLowerCase())) out.splice(i, 2);
+  }
+}
+
+/** Response headers that describe the upstream connection, not the response. */
+export function stripResponseHopHeaders(headers: Record<string, string | string[] | undefined>): void {
+  if (headers['connection'] !== undefined) delete headers['connection'];
+  if (headers['keep-alive'] !== undefined) delete headers['keep-alive'];
+  if (headers['transfer-encoding'] !== undefined) delete headers['transfer-encoding'];
+  if (headers['proxy-connection'] !== undefined) delete headers['proxy-connection'];
+  if (headers['upgrade'] !== undefined) delete headers['upgrade'];
+  if (headers['trailer'] !== undefined) delete headers['trailer'];
+}
