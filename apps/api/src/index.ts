@@ -1,1 +1,3 @@
-export {};
+export { buildApp, VERSION } from './app.js';
+export { loadConfig, type ApiConfig } from './config.js';
+export type { Platform } from './platform.js';
