@@ -1,0 +1,61 @@
+import { mkdir } from 'node:fs/promises';
+import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { toDbError, type Db, type Queryable } from './db.js';
+
+/**
+ * Embedded Postgres (WASM) in dataDir; the directory is created and
+ * initialised on first open (initdb, several seconds), later opens are fast.
+ * PGlite has a single connection and queues transactions itself, so
+ * concurrent transactions run one after another.
+ */
+export async function openPglite(dataDir: string): Promise<Db> {
+  await mkdir(dataDir, { recursive: true });
+  let pg: PGlite;
+  try {
+    pg = await PGlite.create(dataDir);
+  } catch (err) {
+    throw toDbError(err);
+  }
+  return {
+    ...wrap(pg),
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+      let fnError: { err: unknown } | undefined;
+      try {
+        return await pg.transaction(async (tx) => {
+          try {
+            return await fn(wrap(tx));
+          } catch (err) {
+            fnError = { err };
+            throw err;
+          }
+        });
+      } catch (err) {
+        // Errors from fn (e.g. a PaasError) pass through unchanged.
+        if (fnError !== undefined && fnError.err === err) throw err;
+        throw toDbError(err);
+      }
+    },
+    async close() {
+      await pg.close();
+    },
+  };
+}
+
+function wrap(q: PGlite | Transaction): Queryable {
+  return {
+    async query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
+      try {
+        return (await q.query<T>(sql, params)).rows;
+      } catch (err) {
+        throw toDbError(err);
+      }
+    },
+    async exec(sql: string): Promise<void> {
+      try {
+        await q.exec(sql);
+      } catch (err) {
+        throw toDbError(err);
+      }
+    },
+  };
+}
