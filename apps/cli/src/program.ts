@@ -1,0 +1,75 @@
+import { Command, CommanderError } from 'commander';
+import { registerApps } from './commands/apps.js';
+import { registerCreate } from './commands/create.js';
+import { registerDestroy } from './commands/destroy.js';
+import { registerInfo } from './commands/info.js';
+import { registerLogin } from './commands/login.js';
+import { registerPush } from './commands/push.js';
+import { registerServer } from './commands/server.js';
+import { registerUsers } from './commands/users.js';
+import { registerValidate } from './commands/validate.js';
+import { readColorSettings, readConfig } from './config.js';
+import type { Context } from './context.js';
+import { Output, shouldColor, type Sink } from './output.js';
+import { exitCodeFor, formatError, isQuietExit } from './render-error.js';
+
+export const VERSION = '0.1.0';
+
+export interface Io {
+  stdout: Sink;
+  stderr: Sink;
+  stdin: Context['stdin'];
+  /** Defaults to the process environment (read only by config.ts). */
+  env?: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+export function buildProgram(ctx: Context): Command {
+  const program = new Command('paas')
+    .description('deploy apps described by a paas.yml to your own platform')
+    .version(VERSION)
+    .option('--verbose', 'print stack traces with errors')
+    // Errors are printed once, by main(); commander only throws.
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => ctx.out.stdout.write(s),
+      writeErr: (s) => ctx.out.stderr.write(s),
+      outputError: () => undefined,
+    })
+    .showSuggestionAfterError(true)
+    .addHelpText('after', `
+Examples:
+  $ paas server start               # a local platform, logged in as admin
+  $ paas create blog && paas push   # deploy this directory
+  $ paas info
+  $ paas COMMAND --help`);
+
+  registerValidate(program, ctx);
+  registerServer(program, ctx);
+  registerLogin(program, ctx);
+  registerUsers(program, ctx);
+  registerCreate(program, ctx);
+  registerPush(program, ctx);
+  registerApps(program, ctx);
+  registerInfo(program, ctx);
+  registerDestroy(program, ctx);
+  return program;
+}
+
+/** Runs the CLI and returns its exit code. The one place errors are printed (style.md 7). */
+export async function main(argv: string[], io: Io): Promise<number> {
+  // Known before parsing, so that even a config error shows its stack.
+  const verbose = argv.includes('--verbose');
+  let errColor = shouldColor(io.stderr, readColorSettings(io.env));
+  try {
+    const config = readConfig(io.env);
+    const out = new Output(io.stdout, io.stderr, config);
+    errColor = out.errColor;
+    await buildProgram({ config, out, stdin: io.stdin, cwd: io.cwd }).parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (isQuietExit(err)) return err instanceof CommanderError && err.code === 'commander.help' ? 2 : 0;
+    io.stderr.write(formatError(err, { color: errColor, verbose }));
+    return exitCodeFor(err);
+  }
+}

@@ -1,0 +1,79 @@
+import { PaasError, type PushEvent } from '@paas/core';
+import { formatBytes, type Output } from './output.js';
+import { PushFailed } from './render-error.js';
+
+/**
+ * Turns the push's NDJSON events into Heroku-style lines. Headers appear
+ * when the phase or the service changes, so a long build reads as
+ * `-----> Building www` followed by its indented output.
+ */
+export class PushRenderer {
+  private phase: 'build' | 'deploy' | undefined;
+  private service: string | undefined;
+
+  constructor(private readonly out: Output) {}
+
+  private enter(phase: 'build' | 'deploy', service: string): void {
+    if (this.phase === phase && this.service === service) return;
+    this.phase = phase;
+    this.service = service;
+    this.out.step(`${phase === 'build' ? 'Building' : 'Deploying'} ${service}`);
+  }
+
+  private lines(text: string): void {
+    for (const line of text.replace(/\r?\n$/, '').split(/\r?\n/)) this.out.detail(line.replace(/\r/g, ''));
+  }
+
+  /** Renders one event; returns the `done` event, throws on `error`. */
+  render(event: PushEvent): Extract<PushEvent, { type: 'done' }> | undefined {
+    switch (event.type) {
+      case 'push.accepted':
+        this.out.step(`Push ${event.push} accepted: ${event.files} files, ${formatBytes(event.bytes)} (build ${event.build})`);
+        return undefined;
+      case 'build.step':
+        this.enter('build', event.service);
+        if (event.step !== '') this.lines(event.step);
+        return undefined;
+      case 'deploy.step':
+        this.enter('deploy', event.service);
+        if (event.step !== '') this.lines(event.step);
+        return undefined;
+      case 'log':
+        if (event.service !== undefined && this.phase !== undefined && this.service !== event.service) this.enter(this.phase, event.service);
+        this.lines(event.line);
+        return undefined;
+      case 'warning':
+        this.out.warn(event.path !== undefined ? `${event.path}: ${event.message}` : event.message);
+        return undefined;
+      case 'deploy.instance':
+        this.enter('deploy', event.service);
+        this.out.detail(`${event.instance}: ${event.state}`);
+        return undefined;
+      case 'deploy.switch':
+        this.out.step(`${event.service} switched to ${event.release} (${event.targets} ${event.targets === 1 ? 'instance' : 'instances'})`);
+        this.phase = undefined;
+        this.service = undefined;
+        return undefined;
+      case 'done':
+        this.out.step(`Live at ${event.url}`);
+        return event;
+      case 'error':
+        throw new PushFailed(PaasError.fromBody(event.error), event.logs ?? []);
+      default:
+        // An event type newer than this CLI: ignore it rather than fail a good push.
+        return undefined;
+    }
+  }
+}
+
+/** Renders a whole event stream; resolves with the `done` event. */
+export async function renderPush(events: AsyncIterable<PushEvent>, out: Output): Promise<Extract<PushEvent, { type: 'done' }>> {
+  const renderer = new PushRenderer(out);
+  for await (const event of events) {
+    const done = renderer.render(event);
+    if (done !== undefined) return done;
+  }
+  throw new PaasError('API_UNREACHABLE', 'the connection to the API was lost', {
+    hint: 'the push may still finish or fail on the server: check paas info once the API is back',
+  });
+}

@@ -1,0 +1,117 @@
+import type { PushEvent } from '@paas/core';
+import { describe, expect, it } from 'vitest';
+import { exitCodeFor, formatError } from '../src/render-error.js';
+import { renderPush } from '../src/render-push.js';
+import { captureOutput } from './helpers/capture.js';
+
+async function* replay(events: PushEvent[]): AsyncGenerator<PushEvent> {
+  for (const e of events) yield e;
+}
+
+/** A push as the API records it: build, deploy with two instances, switch, done. */
+const recorded: PushEvent[] = [
+  { type: 'push.accepted', push: 'p7', build: 'b7', bytes: 2048, files: 12 },
+  { type: 'build.step', service: 'www', step: 'Step 1/3 : FROM paas/stack:bookworm' },
+  { type: 'log', service: 'www', line: ' ---> 1a2b3c\n' },
+  { type: 'build.step', service: 'www', step: 'Step 3/3 : RUN pip install -r requirements.txt' },
+  { type: 'log', service: 'www', line: 'Successfully built 9f8e\r\nSuccessfully tagged paas/blog/www:b7' },
+  { type: 'warning', message: 'python_version v2.7 is not available: using 3.11', path: 'www.config.python_version' },
+  { type: 'deploy.step', service: 'www', step: 'starting 2 instances of v3' },
+  { type: 'deploy.instance', service: 'www', instance: 'www.1', state: 'starting' },
+  { type: 'deploy.instance', service: 'www', instance: 'www.2', state: 'starting' },
+  { type: 'deploy.instance', service: 'www', instance: 'www.1', state: 'healthy' },
+  { type: 'deploy.instance', service: 'www', instance: 'www.2', state: 'healthy' },
+  { type: 'deploy.switch', service: 'www', release: 'v3', targets: 2 },
+  { type: 'done', release: 'v3', url: 'http://blog.localhost:8080' },
+];
+
+describe('renderPush', () => {
+  it('turns a recorded push into Heroku-style text, without colour off a TTY', async () => {
+    const { out, stdout, stderr } = captureOutput();
+    const done = await renderPush(replay(recorded), out);
+    expect(done).toEqual({ type: 'done', release: 'v3', url: 'http://blog.localhost:8080' });
+    expect(stdout.text).toBe(
+      [
+        '-----> Push p7 accepted: 12 files, 2.0 KB (build b7)',
+        '-----> Building www',
+        '       Step 1/3 : FROM paas/stack:bookworm',
+        '        ---> 1a2b3c',
+        '       Step 3/3 : RUN pip install -r requirements.txt',
+        '       Successfully built 9f8e',
+        '       Successfully tagged paas/blog/www:b7',
+        '-----> Deploying www',
+        '       starting 2 instances of v3',
+        '       www.1: starting',
+        '       www.2: starting',
+        '       www.1: healthy',
+        '       www.2: healthy',
+        '-----> www switched to v3 (2 instances)',
+        '-----> Live at http://blog.localhost:8080',
+        '',
+      ].join('\n'),
+    );
+    expect(stderr.text).toBe(' !     warning: www.config.python_version: python_version v2.7 is not available: using 3.11\n');
+  });
+
+  it('colours the step arrows on a TTY', async () => {
+    const { out, stdout } = captureOutput({ tty: true });
+    await renderPush(replay([{ type: 'done', release: 'v1', url: 'http://a.localhost:8080' }]), out);
+    expect(stdout.text).toBe('\u001b[36m-----> \u001b[39m\u001b[1mLive at http://a.localhost:8080\u001b[22m\n');
+  });
+
+  it('announces each service once per phase, even when several are built in turn', async () => {
+    const { out, stdout } = captureOutput();
+    await renderPush(
+      replay([
+        { type: 'build.step', service: 'www', step: 'a' },
+        { type: 'build.step', service: 'www', step: 'b' },
+        { type: 'build.step', service: 'worker', step: 'c' },
+        { type: 'deploy.instance', service: 'worker', instance: 'worker.1', state: 'healthy' },
+        { type: 'deploy.switch', service: 'worker', release: 'v2', targets: 1 },
+        { type: 'done', release: 'v2', url: 'http://x.localhost:8080' },
+      ]),
+      out,
+    );
+    expect(stdout.text.split('\n').filter((l) => l.startsWith('----->'))).toEqual([
+      '-----> Building www',
+      '-----> Building worker',
+      '-----> Deploying worker',
+      '-----> worker switched to v2 (1 instance)',
+      '-----> Live at http://x.localhost:8080',
+    ]);
+  });
+
+  it('turns an error event into the error with its exit code and the failing instance logs', async () => {
+    const { out } = captureOutput();
+    const failure = renderPush(
+      replay([
+        { type: 'deploy.instance', service: 'www', instance: 'www.1', state: 'failed' },
+        {
+          type: 'error',
+          error: { code: 'RELEASE_UNHEALTHY', message: 'www.1 did not become healthy within 30 s', hint: 'check that the app listens on $PORT' },
+          logs: ['Traceback (most recent call last):', 'ModuleNotFoundError: No module named flask'],
+        },
+      ]),
+      out,
+    );
+    const err = await failure.catch((e: unknown) => e);
+    expect(exitCodeFor(err)).toBe(7);
+    expect(formatError(err, { color: false, verbose: false })).toBe(
+      [
+        ' !     www.1 did not become healthy within 30 s',
+        '       hint: check that the app listens on $PORT',
+        '       last log lines:',
+        '       | Traceback (most recent call last):',
+        '       | ModuleNotFoundError: No module named flask',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('treats a stream that ends without done or error as a lost connection (exit 9)', async () => {
+    const { out } = captureOutput();
+    const err = await renderPush(replay(recorded.slice(0, 8)), out).catch((e: unknown) => e);
+    expect(exitCodeFor(err)).toBe(9);
+    expect((err as Error).message).toBe('the connection to the API was lost');
+  });
+});
