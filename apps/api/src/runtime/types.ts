@@ -17,6 +17,8 @@ export interface InstanceSpec {
   cpuShares?: number;
   /** Extra labels, e.g. paas.test=<run id> in tests. */
   labels?: Record<string, string>;
+  /** Overrides the image's command (argv, no shell). */
+  command?: string[];
 }
 
 export interface InstanceState {
@@ -27,6 +29,9 @@ export interface InstanceState {
   release: string;
   index: number;
   running: boolean;
+  /** Crashed and waiting for the restart policy to start it again (running is false then). */
+  restarting?: boolean;
+  /** Code of the last exit while not running; null while running or before a first start. */
   exitCode: number | null;
   restartCount: number;
   /** container port → host port on 127.0.0.1 */
@@ -52,4 +57,9 @@ export interface Runtime {
   tailLogs(id: string, lines: number): Promise<string[]>;
   /** Removes every image labelled paas.app=app. */
   removeAppImages(app: string): Promise<void>;
+  /**
+   * Exit code of the instance's most recent exit, also after the restart
+   * policy started it again (when inspect no longer shows it); null if none.
+   */
+  lastExitCode?(id: string): Promise<number | null>;
 }
