@@ -11,6 +11,7 @@ export type ToWorker =
   | { t: 'stop'; graceMs: number };
 
 export type FromWorker =
+  | { t: 'ready' }
   | { t: 'listening'; port: number }
   | { t: 'failed'; message: string }
   | { t: 'table-ok'; seq: number }

@@ -48,7 +48,10 @@ export async function startClusterRouter(config: RouterConfig): Promise<RouterHa
 type Waiter = { resolve: (m: FromWorker) => void; timer: NodeJS.Timeout };
 
 class Fleet {
+  /** Every forked worker (stop waits for all of them). */
   readonly #workers = new Set<Worker>();
+  /** Workers that listen and hold a table: they get every new table and in-flight query. */
+  readonly #live = new Set<Worker>();
   readonly #waiters = new Map<number, Waiter>();
   readonly #config: WorkerConfig;
   #table: RouteTable;
@@ -78,15 +81,24 @@ class Fleet {
     const config = this.#port !== 0 ? { ...this.#config, port: this.#port } : this.#config;
     const worker = cluster.fork();
     this.#workers.add(worker);
+    let startedWith: RouteTable | null = null;
     return new Promise((resolve, reject) => {
       worker.on('message', (m: FromWorker) => {
-        if (m.t === 'listening') resolve(m.port);
+        if (m.t === 'ready') {
+          startedWith = this.#table;
+          this.#send(worker, { t: 'start', config, table: startedWith });
+        } else if (m.t === 'listening') {
+          this.#live.add(worker);
+          // A table installed while this worker was starting went only to the live ones.
+          if (startedWith !== this.#table) this.#send(worker, { t: 'table', seq: 0, table: this.#table });
+          resolve(m.port);
+        }
         else if (m.t === 'failed') reject(new Error(`router worker could not listen: ${m.message}`));
         else this.#answer(m.seq, m);
       });
-      worker.on('online', () => this.#send(worker, { t: 'start', config, table: this.#table }));
       worker.on('exit', (code, signal) => {
         this.#workers.delete(worker);
+        this.#live.delete(worker);
         reject(new Error(`router worker exited (${signal ?? code}) before listening`));
         if (!this.#stopping) {
           this.log({ level: 'error', code: 'WORKER_EXITED', message: `worker ${worker.process.pid} exited (${signal ?? code}); starting another` });
@@ -123,12 +135,12 @@ class Fleet {
   /** Resolves once every live worker serves the table. */
   async install(table: RouteTable): Promise<void> {
     this.#table = table;
-    await Promise.all([...this.#workers].map((w) => this.#ask(w, (seq) => ({ t: 'table', seq, table }))));
+    await Promise.all([...this.#live].map((w) => this.#ask(w, (seq) => ({ t: 'table', seq, table }))));
   }
 
   async inflight(ids: ReadonlySet<string>): Promise<number> {
     const list = [...ids];
-    const answers = await Promise.all([...this.#workers].map((w) => this.#ask(w, (seq) => ({ t: 'inflight', seq, ids: list }))));
+    const answers = await Promise.all([...this.#live].map((w) => this.#ask(w, (seq) => ({ t: 'inflight', seq, ids: list }))));
     let n = 0;
     for (const a of answers) if (a?.t === 'inflight') n += a.n;
     return n;

@@ -56,3 +56,6 @@ process.on('message', (m: ToWorker) => {
       break;
   }
 });
+
+// Only now can messages be received: 'online' fires before this module has loaded.
+send({ t: 'ready' });
