@@ -2,3 +2,4 @@ export * from './errors.js';
 export * from './names.js';
 export * from './spec-types.js';
 export * from './api-types.js';
+export * from './spec/index.js';

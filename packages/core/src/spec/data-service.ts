@@ -1,0 +1,31 @@
+import type { DataService, DataType } from '../spec-types.js';
+import { addProblem, addWarning, type SpecContext } from './problems.js';
+import { pathOf } from './paths.js';
+import { readMap, readString } from './fields.js';
+import { isAbsent, setOwn, type PlainMap } from './records.js';
+import { checkRelativePath } from './relative-path.js';
+
+export const DATA_SERVICE_KEYS = ['type', 'config', 'approot'] as const;
+
+/** A database or cache: its config (e.g. dotCloud's `mysql_serverid`) is kept as written. */
+export function readDataService(ctx: SpecContext, name: string, type: DataType, body: PlainMap): DataService {
+  const at = (key: string): string => pathOf(pathOf('', name), key);
+  const service: DataService = { kind: 'data', name, type, config: {} };
+  for (const [key, value] of Object.entries(body)) {
+    if (key === 'type') continue;
+    if (key === 'config') {
+      if (isAbsent(value)) continue;
+      for (const [k, v] of Object.entries(readMap(ctx, value, at(key)) ?? {})) setOwn(service.config, k, v);
+    } else if (key === 'approot') {
+      const text = readString(ctx, value, at(key));
+      const checked = text === undefined ? undefined : checkRelativePath(text);
+      if (checked?.ok) service.approot = checked.path;
+      else if (checked) addProblem(ctx, at(key), checked.message);
+    } else if (ctx.file === 'dotcloud.yml') {
+      addWarning(ctx, at(key), `unknown key ${JSON.stringify(key)} is ignored: a data service takes ${DATA_SERVICE_KEYS.join(', ')}`);
+    } else {
+      addProblem(ctx, at(key), `unknown key ${JSON.stringify(key)}; a data service takes ${DATA_SERVICE_KEYS.join(', ')}`);
+    }
+  }
+  return service;
+}
