@@ -1,0 +1,39 @@
+/**
+ * The default process of static services: renders $PORT into an nginx config
+ * at start (the port is only known then) and runs nginx in the foreground as
+ * the image's user, with every runtime path under /tmp.
+ */
+export function runStaticSh(root: string): string {
+  return `#!/bin/sh
+# paas: nginx-light serving ${root} on $PORT.
+set -eu
+port="\${PORT:-8080}"
+case "$port" in
+  ''|*[!0-9]*) echo "paas: PORT must be a number, got '$port'" >&2; exit 1 ;;
+esac
+mkdir -p /tmp/nginx
+cat >/tmp/nginx/nginx.conf <<EOF
+worker_processes 1;
+pid /tmp/nginx/nginx.pid;
+error_log stderr;
+events { worker_connections 1024; }
+http {
+  include /etc/nginx/mime.types;
+  default_type application/octet-stream;
+  access_log /dev/stdout;
+  sendfile on;
+  client_body_temp_path /tmp/nginx/client_body;
+  proxy_temp_path /tmp/nginx/proxy;
+  fastcgi_temp_path /tmp/nginx/fastcgi;
+  uwsgi_temp_path /tmp/nginx/uwsgi;
+  scgi_temp_path /tmp/nginx/scgi;
+  server {
+    listen $port;
+    root ${root};
+    index index.html index.htm;
+  }
+}
+EOF
+exec nginx -e stderr -p /tmp/nginx -c /tmp/nginx/nginx.conf -g 'daemon off;'
+`;
+}

@@ -1,0 +1,127 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PaasError, type CodeService } from '@paas/core';
+import type Dockerode from 'dockerode';
+import { packContext, listTree, type TreeEntry } from './build-context.js';
+import { buildFailedError, engineCallError } from './build-errors.js';
+import { BuildStreamParser, type BuildEvent } from './build-stream.js';
+import { CONTEXT_CA_FILE, CONTEXT_CODE_DIR } from './layout.js';
+import { planBuild } from './plan-build.js';
+
+export type { BuildEvent } from './build-stream.js';
+
+export interface BuildImageOptions {
+  app: string;
+  service: CodeService;
+  buildId: string;
+  /** The extracted, validated pushed tree. */
+  sourceDir: string;
+  /** Build without any cached layer (`paas push --clean`). */
+  clean?: boolean;
+  /** PAAS_BUILD_CA_FILE: a CA bundle the build trusts for HTTPS (npm, pip). */
+  caFile?: string;
+  memoryBytes?: number;
+  cpuShares?: number;
+  labels?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+const TAG_PART_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const PING_TIMEOUT_MS = 10_000;
+
+/**
+ * Builds one service's image: the only Docker call in builders. Yields the
+ * engine's steps and output lines as they happen and ends with `done`; throws
+ * PaasError BUILD_FAILED (naming the step, with the tool's last lines),
+ * DISK_FULL or ENGINE_UNAVAILABLE.
+ */
+export async function* buildImage(docker: Dockerode, opts: BuildImageOptions): AsyncGenerator<BuildEvent> {
+  const { app, service, buildId } = opts;
+  if (!TAG_PART_RE.test(buildId)) throw new PaasError('INTERNAL', `build id ${JSON.stringify(buildId)} cannot be an image tag`);
+  const tag = `paas/${app}/${service.name}:${buildId}`;
+
+  const tree = await listTree(opts.sourceDir);
+  const treeFiles = new Set(tree.filter((e) => e.kind !== 'directory').map((e) => e.rel));
+  const plan = planBuild(service, { app, files: (rel) => treeFiles.has(rel), caFile: opts.caFile !== undefined });
+
+  let context: { tree: TreeEntry[]; prefix: string; generated: Record<string, string> };
+  let dockerfile = 'Dockerfile';
+  if (plan.appDockerfile === undefined) {
+    const generated: Record<string, string> = { Dockerfile: plan.dockerfile, ...plan.files };
+    if (opts.caFile !== undefined) generated[CONTEXT_CA_FILE] = await readCaFile(opts.caFile);
+    context = { tree, prefix: CONTEXT_CODE_DIR, generated };
+  } else {
+    const { contextDir, path } = plan.appDockerfile;
+    context = { tree: contextDir === '.' ? tree : await listTree(join(opts.sourceDir, contextDir)), prefix: '', generated: {} };
+    dockerfile = path;
+  }
+
+  await checkEngine(docker, opts.signal);
+  const packed = packContext(context);
+  let response: NodeJS.ReadableStream;
+  try {
+    response = await docker.buildImage(packed.stream as unknown as NodeJS.ReadableStream, {
+      t: tag,
+      dockerfile,
+      labels: { ...opts.labels, 'paas.app': app, 'paas.service': service.name, 'paas.build': buildId },
+      nocache: opts.clean === true,
+      rm: true,
+      forcerm: true,
+      pull: false,
+      ...(opts.memoryBytes === undefined ? {} : { memory: opts.memoryBytes }),
+      ...(opts.cpuShares === undefined ? {} : { cpushares: opts.cpuShares }),
+      ...(opts.signal === undefined ? {} : { abortSignal: opts.signal }),
+    });
+  } catch (err) {
+    packed.stream.destroy();
+    opts.signal?.throwIfAborted();
+    throw engineCallError(err);
+  }
+
+  const parser = new BuildStreamParser();
+  try {
+    response.setEncoding('utf8');
+    for await (const chunk of response) yield* parser.feed(chunk as string);
+    yield* parser.end();
+  } catch (err) {
+    opts.signal?.throwIfAborted();
+    throw engineCallError(err);
+  } finally {
+    // Also reached when the consumer stops early: hang up so the engine stops building.
+    (response as unknown as { destroy?: () => void }).destroy?.();
+    packed.stream.destroy();
+  }
+  if (parser.failure !== undefined) throw buildFailedError(parser.failure);
+
+  const imageId = parser.imageId ?? (await docker.getImage(tag).inspect()).Id;
+  yield { type: 'done', imageId, tag };
+}
+
+async function readCaFile(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    throw new PaasError('BUILD_FAILED', `cannot read the build CA file ${path}: ${(err as Error).message}`, {
+      hint: 'PAAS_BUILD_CA_FILE must name a readable PEM bundle, e.g. /etc/ssl/certs/ca-certificates.crt',
+    });
+  }
+}
+
+// A quick ping first, so an engine that accepts connections but never answers
+// gives ENGINE_UNAVAILABLE instead of a build that hangs.
+async function checkEngine(docker: Dockerode, signal: AbortSignal | undefined): Promise<void> {
+  const timeout = AbortSignal.timeout(PING_TIMEOUT_MS);
+  try {
+    // dockerode's types omit ping's options; the runtime accepts abortSignal.
+    const ping = docker.ping.bind(docker) as unknown as (opts: { abortSignal: AbortSignal }) => Promise<unknown>;
+    await ping({ abortSignal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]) });
+  } catch (err) {
+    signal?.throwIfAborted();
+    if (timeout.aborted) {
+      throw new PaasError('ENGINE_UNAVAILABLE', `the Docker Engine did not answer within ${PING_TIMEOUT_MS / 1000} s`, {
+        hint: 'check that dockerd is running and not overloaded',
+      });
+    }
+    throw engineCallError(err);
+  }
+}

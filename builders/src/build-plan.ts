@@ -1,0 +1,52 @@
+import type { CodeService } from '@paas/core';
+
+export interface PlanOptions {
+  app: string;
+  /** Does the pushed tree hold this file? POSIX path relative to the tree root. */
+  files: (relPath: string) => boolean;
+  /** An operator CA bundle will be added to the context (PAAS_BUILD_CA_FILE). */
+  caFile: boolean;
+}
+
+export interface BuildPlan {
+  /** Generated Dockerfile text; empty when `appDockerfile` is set. */
+  dockerfile: string;
+  /** Generated files added to the context, keyed by context path (e.g. paas/supervisord.conf). */
+  files: Record<string, string>;
+  /**
+   * `custom` with `dockerfile`: build the app's own Dockerfile. The context is
+   * the approot (`contextDir`, relative to the tree) and `path` is relative to it.
+   */
+  appDockerfile?: { contextDir: string; path: string };
+}
+
+/** What a type contributes to the Dockerfile; the order is planBuild's business. */
+export interface PlanContext {
+  service: CodeService;
+  app: string;
+  /** Is this file in the approot? Path relative to the approot. */
+  hasInApproot: (relPath: string) => boolean;
+}
+
+export interface DependencyStep {
+  /** Manifests copied before the code, relative to the approot. */
+  manifests: string[];
+  /** Dockerfile RUN lines that install from them (run as app in ~/current). */
+  run: string[];
+}
+
+export interface TypeBuilder {
+  /** Debian packages the runtime needs (the supervisor is added by planBuild). */
+  runtimePackages(ctx: PlanContext): string[];
+  /** Directories put in front of PATH (pip --user, node_modules/.bin). */
+  pathDirs(ctx: PlanContext): string[];
+  dependencies(ctx: PlanContext): DependencyStep;
+  /** Generated files for the default process, keyed by context path. */
+  files(ctx: PlanContext): Record<string, string>;
+  /** The command run when the spec names neither `process` nor `processes`. */
+  defaultProcess(ctx: PlanContext): string;
+  /** Build steps after the code is in (custom's buildscript). */
+  afterCode?(ctx: PlanContext): string[];
+  /** Replaces the generated Dockerfile entirely (custom's `dockerfile`). */
+  ownPlan?(ctx: PlanContext): BuildPlan | undefined;
+}

@@ -1,0 +1,104 @@
+/** Turns the engine's JSON build stream into paas build events, as they arrive. Pure. */
+
+export type BuildEvent =
+  | { type: 'step'; step: string }
+  | { type: 'log'; line: string }
+  | { type: 'done'; imageId: string; tag: string };
+
+export interface BuildFailure {
+  /** The step being run when it failed, e.g. "Step 4/11 : RUN apt-get …". */
+  step: string | undefined;
+  /** The engine's own error text. */
+  message: string;
+  /** The failing step's last output lines (the tool's own error is usually here). */
+  lastLines: string[];
+}
+
+const STEP_RE = /^Step \d+\/\d+ : /;
+// Engine bookkeeping that says nothing to the person pushing.
+const NOISE_RE = /^( ---> (Running in )?[0-9a-f]{12,}|Removing intermediate container [0-9a-f]+|Successfully (built|tagged) .*)$/;
+const TAIL = 12;
+// The engine colours a step's stderr; logs are plain text.
+const ANSI_RE = /\x1b\[[0-9;]*[A-Za-z]/g;
+
+interface EngineMessage {
+  stream?: string;
+  status?: string;
+  error?: string;
+  errorDetail?: { message?: string };
+  aux?: { ID?: string };
+}
+
+export class BuildStreamParser {
+  imageId: string | undefined;
+  failure: BuildFailure | undefined;
+  private step: string | undefined;
+  private lastLines: string[] = [];
+  private pending = '';
+  private text = '';
+
+  /** Feeds raw bytes from the engine; returns the events they complete. */
+  feed(chunk: string): BuildEvent[] {
+    this.pending += chunk;
+    const events: BuildEvent[] = [];
+    let newline: number;
+    while ((newline = this.pending.indexOf('\n')) >= 0) {
+      const raw = this.pending.slice(0, newline).trim();
+      this.pending = this.pending.slice(newline + 1);
+      if (raw !== '') this.message(raw, events);
+    }
+    return events;
+  }
+
+  /** Flushes what is left when the stream ends. */
+  end(): BuildEvent[] {
+    const events: BuildEvent[] = [];
+    const raw = this.pending.trim();
+    this.pending = '';
+    if (raw !== '') this.message(raw, events);
+    if (this.text !== '') this.line(this.text, events);
+    this.text = '';
+    return events;
+  }
+
+  private message(raw: string, events: BuildEvent[]): void {
+    let msg: EngineMessage;
+    try {
+      msg = JSON.parse(raw) as EngineMessage;
+    } catch {
+      this.line(raw, events);
+      return;
+    }
+    if (typeof msg.stream === 'string') this.streamText(msg.stream, events);
+    if (typeof msg.status === 'string') this.line(msg.status, events);
+    if (typeof msg.aux?.ID === 'string') this.imageId = msg.aux.ID;
+    const error = msg.error ?? msg.errorDetail?.message;
+    if (typeof error === 'string') {
+      if (this.text !== '') this.line(this.text, events);
+      this.text = '';
+      this.failure = { step: this.step, message: error.trim(), lastLines: [...this.lastLines] };
+    }
+  }
+
+  // `stream` text arrives in arbitrary pieces; only whole lines become events.
+  private streamText(text: string, events: BuildEvent[]): void {
+    const parts = (this.text + text).split('\n');
+    this.text = parts.pop() ?? '';
+    for (const part of parts) this.line(part, events);
+  }
+
+  private line(rawLine: string, events: BuildEvent[]): void {
+    // Progress output redraws with \r; the last redraw is what a terminal shows.
+    const line = (rawLine.replace(ANSI_RE, '').split('\r').filter((p) => p !== '').pop() ?? '').trimEnd();
+    if (line.trim() === '' || NOISE_RE.test(line)) return;
+    if (STEP_RE.test(line)) {
+      this.step = line;
+      this.lastLines = [];
+      events.push({ type: 'step', step: line });
+      return;
+    }
+    this.lastLines.push(line);
+    if (this.lastLines.length > TAIL) this.lastLines.shift();
+    events.push({ type: 'log', line });
+  }
+}

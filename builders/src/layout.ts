@@ -1,0 +1,26 @@
+/**
+ * Where things live, in the build context and in the image. One place, so the
+ * Dockerfile planner, the context packer and the docs agree.
+ */
+
+/** The stack image every generated Dockerfile starts from (infra/install.sh builds it). */
+export const STACK_IMAGE = 'paas/stack:bookworm';
+
+/** The unprivileged user instances and build hooks run as (uid 1000 in the stack). */
+export const APP_USER = 'app';
+export const HOME_DIR = '/home/app';
+/** The whole pushed tree. */
+export const CODE_DIR = `${HOME_DIR}/code`;
+/** A symlink to the service's approot inside CODE_DIR; the working directory. */
+export const CURRENT_DIR = `${HOME_DIR}/current`;
+/** Files paas generates (supervisord.conf, start scripts); root-owned, read-only to the app. */
+export const PAAS_DIR = `${HOME_DIR}/paas`;
+
+/** In the build context: the pushed tree goes under code/, generated files under paas/. */
+export const CONTEXT_CODE_DIR = 'code';
+export const CONTEXT_PAAS_DIR = 'paas';
+/** The operator's CA bundle (PAAS_BUILD_CA_FILE), kept apart so it never lands in PAAS_DIR. */
+export const CONTEXT_CA_FILE = 'ca/build-ca.crt';
+/** Where the CA goes in the image; update-ca-certificates folds it into the system bundle. */
+export const IMAGE_CA_FILE = '/usr/local/share/ca-certificates/paas-build-ca.crt';
+export const SYSTEM_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';

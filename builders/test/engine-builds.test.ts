@@ -1,0 +1,105 @@
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { PaasError } from '@paas/core';
+import { codeService } from './helpers/code-service.js';
+import {
+  build, containerLogs, docker, engineAnswers, getWhenUp, imageHistory, removeTestObjects, startInstance, type BuildResult,
+} from './helpers/engine.js';
+import { loadExampleService } from './helpers/example-spec.js';
+
+const EXAMPLES = join(import.meta.dirname, '..', '..', 'examples');
+// Throws under CI when the engine is away: these tests must run there.
+const hasEngine = await engineAnswers();
+const BUILD_TIMEOUT = 300_000;
+
+// The python examples come first and share their python3 layer, so the later
+// failure test reuses cached layers and leaves no untagged image behind.
+const examples = ['python-hello', 'worker', 'python-flask', 'nodejs-hello', 'static-site'];
+
+describe.skipIf(!hasEngine)('real builds against the Docker Engine', () => {
+  const built = new Map<string, BuildResult>();
+  afterAll(removeTestObjects, 120_000);
+
+  for (const name of examples) {
+    it(`builds examples/${name} and the image runs`, async () => {
+      const dir = join(EXAMPLES, name);
+      const service = await loadExampleService(dir);
+      const result = await build({ app: 'builders-test', service, sourceDir: dir });
+      built.set(name, result);
+      expect(result.tag).toMatch(new RegExp(`^paas/builders-test/${service.name}:t[0-9a-f]{8}$`));
+      expect(result.events.find((e) => e.type === 'step')).toEqual({ type: 'step', step: 'Step 1/' + stepCount(result) + ' : FROM paas/stack:bookworm' });
+      const image = await docker.getImage(result.imageId).inspect();
+      expect(image.Config.User).toBe('app');
+      expect(image.Config.WorkingDir).toBe('/home/app/current');
+      expect(image.Config.Labels).toMatchObject({ 'paas.app': 'builders-test', 'paas.service': service.name });
+
+      const instance = await startInstance(result.imageId, service);
+      try {
+        if (instance.url === undefined) {
+          await waitFor(async () => (await containerLogs(instance.id)).includes('worker: tick 1'), 15_000);
+        } else {
+          const page = await getWhenUp(instance.url);
+          expect(page.status).toBe(200);
+          expect(page.body).toContain(name);
+        }
+      } finally {
+        await docker.getContainer(instance.id).remove({ force: true });
+      }
+    }, BUILD_TIMEOUT);
+  }
+
+  it('rebuilds a code-only change reusing every layer above the code', async () => {
+    const cold = built.get('python-hello');
+    if (cold === undefined) throw new Error('the python-hello build did not run');
+    const dir = await mkdtemp(join(tmpdir(), 'paas-builders-rebuild-'));
+    try {
+      await cp(join(EXAMPLES, 'python-hello'), dir, { recursive: true });
+      const wsgi = join(dir, 'wsgi.py');
+      await writeFile(wsgi, (await readFile(wsgi, 'utf8')).replace('Hello from python-hello', 'Hello again from python-hello'));
+      const service = await loadExampleService(dir);
+      const warm = await build({ app: 'builders-test', service, sourceDir: dir });
+
+      const before = await imageHistory(cold.imageId);
+      const after = await imageHistory(warm.imageId);
+      const codeStep = before.findIndex((h) => /COPY .* in \/home\/app\/code\/ *$/.test(h.createdBy));
+      expect(codeStep).toBeGreaterThan(2);
+      expect(after.slice(0, codeStep).map((h) => h.id)).toEqual(before.slice(0, codeStep).map((h) => h.id));
+      expect(after[codeStep]?.id).not.toBe(before[codeStep]?.id);
+
+      const instance = await startInstance(warm.imageId, service);
+      try {
+        expect((await getWhenUp(instance.url ?? '')).body).toBe('Hello again from python-hello\n');
+      } finally {
+        await docker.getContainer(instance.id).remove({ force: true });
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, BUILD_TIMEOUT);
+
+  it('fails on a missing Debian package with apt\'s own message and the step', async () => {
+    const service = codeService({ type: 'python', systempackages: ['nosuchpkg-paas-test'] });
+    const error = await build({ app: 'builders-test', service, sourceDir: join(EXAMPLES, 'python-hello') }).then(
+      () => undefined,
+      (err: unknown) => err as PaasError,
+    );
+    expect(error?.code).toBe('BUILD_FAILED');
+    expect(error?.message).toMatch(/^Step 3\/\d+ : RUN apt-get update -qq && apt-get install .* nosuchpkg-paas-test .* failed: exit code 100\n/);
+    expect(error?.message).toContain('E: Unable to locate package nosuchpkg-paas-test');
+  }, BUILD_TIMEOUT);
+});
+
+function stepCount(result: BuildResult): number {
+  return result.events.filter((e) => e.type === 'step').length;
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`not true within ${timeoutMs} ms`);
+}

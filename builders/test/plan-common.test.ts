@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { SUPPORTED_CODE_TYPES } from '@paas/core';
+import { builders, planBuild } from '../src/index.js';
+import { codeService, treeWith } from './helpers/code-service.js';
+
+describe('planBuild: what every type shares', () => {
+  it('has a builder for every supported code type, by lookup', () => {
+    expect(Object.keys(builders).sort()).toEqual([...SUPPORTED_CODE_TYPES].sort());
+  });
+
+  it('trusts the operator CA before anything is fetched', () => {
+    const plan = planBuild(codeService({ type: 'static' }), { app: 'site', files: treeWith(), caFile: true });
+    expect(plan.dockerfile.split('\n').slice(1, 5).join('\n')).toBe(`FROM paas/stack:bookworm
+COPY ca/build-ca.crt /usr/local/share/ca-certificates/paas-build-ca.crt
+ENV NODE_EXTRA_CA_CERTS=/usr/local/share/ca-certificates/paas-build-ca.crt PIP_CERT=/etc/ssl/certs/ca-certificates.crt REQUESTS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt
+RUN apt-get update -qq && apt-get install -y -q --no-install-recommends nginx-light ca-certificates && update-ca-certificates && rm -rf /var/lib/apt/lists/*`);
+  });
+
+  it('runs processes under supervisor, one script per command, as the image user', () => {
+    const service = codeService({
+      type: 'python-worker', name: 'worker',
+      processes: { celery: 'celery -A site worker', beat: 'cd sub && celery beat %(x)s' },
+    });
+    const plan = planBuild(service, { app: 'jobs', files: treeWith(), caFile: false });
+    expect(plan.dockerfile).toContain('install -y -q --no-install-recommends python3 supervisor &&');
+    expect(plan.dockerfile).toMatch(/COPY paas\/ \/home\/app\/paas\/\nCMD \["supervisord", "-n", "-c", "\/home\/app\/paas\/supervisord.conf"\]\n$/);
+    expect(plan.files['paas/processes/celery.sh']).toBe('#!/bin/sh\ncd /home/app/current\nexec celery -A site worker\n');
+    // A list is left to the shell; supervisor's %-interpolation never sees the command.
+    expect(plan.files['paas/processes/beat.sh']).toBe('#!/bin/sh\ncd /home/app/current\ncd sub && celery beat %(x)s\n');
+    const conf = plan.files['paas/supervisord.conf'] ?? '';
+    expect(conf).toContain('[program:celery]\ncommand=/bin/sh /home/app/paas/processes/celery.sh\n');
+    expect(conf).toContain('stdout_logfile=/dev/stdout\nstdout_logfile_maxbytes=0\n');
+    expect(conf).not.toMatch(/^user=/m);
+  });
+
+  it('copies the code before prebuild, which may run the app\'s own scripts', () => {
+    const service = codeService({ type: 'python', process: 'python3 app.py', prebuild: './bin/fetch-assets' });
+    const plan = planBuild(service, { app: 'a1', files: treeWith('requirements.txt'), caFile: false });
+    expect(plan.dockerfile).toContain(`WORKDIR /home/app/current
+COPY --chown=app:app code/ /home/app/code/
+RUN ["/bin/sh", "-c", "./bin/fetch-assets"]
+RUN ["pip3", "install", "--user", "--break-system-packages", "--no-cache-dir", "--no-warn-script-location", "-r", "requirements.txt"]
+CMD`);
+  });
+
+  it('never bakes environment values into the image', () => {
+    const service = codeService({ type: 'nodejs', environment: { SECRET_KEY: 's3cr3t-value', DEBUG: '1' } });
+    const plan = planBuild(service, { app: 'a1', files: treeWith('index.js'), caFile: false });
+    const everything = plan.dockerfile + Object.values(plan.files).join('');
+    expect(everything).not.toContain('s3cr3t-value');
+    expect(everything).not.toContain('SECRET_KEY');
+  });
+
+  it('refuses a system package name that could reach the shell', () => {
+    for (const bad of ['-oAPT::x=y', 'foo;rm', 'Foo', 'a b']) {
+      expect(() => planBuild(codeService({ type: 'static', systempackages: [bad] }), { app: 'a1', files: treeWith(), caFile: false }))
+        .toThrowError(/www\.systempackages\.0: .* is not a Debian package name/);
+    }
+    const pinned = planBuild(codeService({ type: 'static', systempackages: ['libxml2-dev=2.9.14+dfsg-1.3'] }), { app: 'a1', files: treeWith(), caFile: false });
+    expect(pinned.dockerfile).toContain('--no-install-recommends libxml2-dev=2.9.14+dfsg-1.3 &&');
+  });
+
+  it('execs a simple process so it gets SIGTERM, and leaves lists to the shell', () => {
+    const cmd = (process: string) => planBuild(codeService({ type: 'static', process }), { app: 'a1', files: treeWith(), caFile: false })
+      .dockerfile.split('\n').find((l) => l.startsWith('CMD'));
+    expect(cmd('~/bin/serve --port $PORT')).toBe('CMD ["/bin/sh", "-c", "exec ~/bin/serve --port $PORT"]');
+    expect(cmd('./migrate; ./serve')).toBe('CMD ["/bin/sh", "-c", "./migrate; ./serve"]');
+    expect(cmd('FOO=1 ./serve')).toBe('CMD ["/bin/sh", "-c", "FOO=1 ./serve"]');
+    expect(cmd('exec ./serve')).toBe('CMD ["/bin/sh", "-c", "exec ./serve"]');
+  });
+
+  it('puts the code COPY after every install step, for every type', () => {
+    const cases = [
+      codeService({ type: 'python', requirements: ['x'] }),
+      codeService({ type: 'python-worker', process: 'w', requirements: ['x'] }),
+      codeService({ type: 'nodejs', requirements: ['x'] }),
+      codeService({ type: 'nodejs-worker', requirements: ['x'] }),
+      codeService({ type: 'static', systempackages: ['curl'] }),
+      codeService({ type: 'custom', systempackages: ['curl'] }),
+    ];
+    for (const service of cases) {
+      const files = treeWith('wsgi.py', 'requirements.txt', 'package.json');
+      const lines = planBuild(service, { app: 'a1', files, caFile: true }).dockerfile.split('\n');
+      const code = lines.indexOf('COPY --chown=app:app code/ /home/app/code/');
+      const lastInstall = Math.max(...lines.map((l, i) => (/apt-get|pip3|npm /.test(l) ? i : -1)));
+      expect(code, service.type).toBeGreaterThan(lastInstall);
+    }
+  });
+});
