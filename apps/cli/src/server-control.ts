@@ -171,7 +171,7 @@ export async function startServer(config: Config, out: Output, entries: Entries 
   out.step(`paas is up: ${apiUrl(config)}, apps at http://<app>.${config.domain}:${config.routerPort}`);
 }
 
-export async function stopServer(config: Config, out: Output): Promise<void> {
+export async function stopServer(config: Config, out: Output, graceMs = 10_000): Promise<void> {
   let any = false;
   // The API first: the router keeps serving while the control plane goes.
   for (const name of ['api', 'router'] as const) {
@@ -180,8 +180,8 @@ export async function stopServer(config: Config, out: Output): Promise<void> {
     if (pid === undefined) continue;
     any = true;
     out.step(`Stopping the ${name === 'api' ? 'API' : 'router'} (pid ${pid})`);
-    const how = await stopProcess(pid);
-    if (how === 'killed') out.detail('did not stop within 10 s: killed');
+    const how = await stopProcess(pid, graceMs);
+    if (how === 'killed') out.detail(`did not stop within ${graceMs / 1000} s: killed`);
     await rm(pidFile, { force: true });
   }
   if (!any) out.step(`paas is not running (${config.home})`);
