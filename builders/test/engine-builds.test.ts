@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { PaasError } from '@paas/core';
+import { buildImage, type BuildEvent } from '../src/index.js';
 import { codeService } from './helpers/code-service.js';
 import {
-  build, containerLogs, docker, engineAnswers, getWhenUp, imageHistory, removeTestObjects, startInstance, type BuildResult,
+  build, containerLogs, docker, engineAnswers, getWhenUp, imageHistory, removeTestObjects, startInstance, TEST_LABELS, type BuildResult,
 } from './helpers/engine.js';
 import { loadExampleService } from './helpers/example-spec.js';
 
@@ -14,26 +15,29 @@ const EXAMPLES = join(import.meta.dirname, '..', '..', 'examples');
 const hasEngine = await engineAnswers();
 const BUILD_TIMEOUT = 300_000;
 
-// The python examples come first and share their python3 layer, so the later
-// failure test reuses cached layers and leaves no untagged image behind.
+// python-hello is built first and without cache: the engine answers a cache
+// lookup with the newest matching layer, and other suites (e2e) build the same
+// example, so a fresh chain is what the code-only rebuild must then reuse. The
+// other python images and the failure test reuse its python3 layer, so the
+// failure leaves no untagged image behind.
 const examples = ['python-hello', 'worker', 'python-flask', 'nodejs-hello', 'static-site'];
 
 describe.skipIf(!hasEngine)('real builds against the Docker Engine', () => {
   const built = new Map<string, BuildResult>();
   afterAll(removeTestObjects, 120_000);
 
-  for (const name of examples) {
+  const buildsExample = (name: string) =>
     it(`builds examples/${name} and the image runs`, async () => {
       const dir = join(EXAMPLES, name);
       const service = await loadExampleService(dir);
-      const result = await build({ app: 'builders-test', service, sourceDir: dir });
+      const result = await build({ app: 'builders-test', service, sourceDir: dir, clean: name === 'python-hello' });
       built.set(name, result);
       expect(result.tag).toMatch(new RegExp(`^paas/builders-test/${service.name}:t[0-9a-f]{8}$`));
       expect(result.events.find((e) => e.type === 'step')).toEqual({ type: 'step', step: 'Step 1/' + stepCount(result) + ' : FROM paas/stack:bookworm' });
       const image = await docker.getImage(result.imageId).inspect();
       expect(image.Config.User).toBe('app');
       expect(image.Config.WorkingDir).toBe('/home/app/current');
-      expect(image.Config.Labels).toMatchObject({ 'paas.app': 'builders-test', 'paas.service': service.name });
+      expect(image.Config.Labels).toMatchObject({ ...TEST_LABELS, 'paas.app': 'builders-test', 'paas.service': service.name, 'paas.build': result.tag.split(':')[1] });
 
       const instance = await startInstance(result.imageId, service);
       try {
@@ -48,7 +52,8 @@ describe.skipIf(!hasEngine)('real builds against the Docker Engine', () => {
         await docker.getContainer(instance.id).remove({ force: true });
       }
     }, BUILD_TIMEOUT);
-  }
+
+  buildsExample('python-hello');
 
   it('rebuilds a code-only change reusing every layer above the code', async () => {
     const cold = built.get('python-hello');
@@ -79,15 +84,26 @@ describe.skipIf(!hasEngine)('real builds against the Docker Engine', () => {
     }
   }, BUILD_TIMEOUT);
 
-  it('fails on a missing Debian package with apt\'s own message and the step', async () => {
+  for (const name of examples.slice(1)) buildsExample(name);
+
+  it('fails on a missing Debian package with apt\'s own message, streaming the step as it starts', async () => {
     const service = codeService({ type: 'python', systempackages: ['nosuchpkg-paas-test'] });
-    const error = await build({ app: 'builders-test', service, sourceDir: join(EXAMPLES, 'python-hello') }).then(
-      () => undefined,
-      (err: unknown) => err as PaasError,
-    );
+    const seen: { event: BuildEvent; at: number }[] = [];
+    let error: PaasError | undefined;
+    try {
+      const opts = { app: 'builders-test', service, buildId: 'tnosuchpkg', sourceDir: join(EXAMPLES, 'python-hello'), labels: TEST_LABELS };
+      for await (const event of buildImage(docker, opts)) seen.push({ event, at: Date.now() });
+    } catch (err) {
+      error = err as PaasError;
+    }
+    const failedAt = Date.now();
     expect(error?.code).toBe('BUILD_FAILED');
     expect(error?.message).toMatch(/^Step 3\/\d+ : RUN apt-get update -qq && apt-get install .* nosuchpkg-paas-test .* failed: exit code 100\n/);
     expect(error?.message).toContain('E: Unable to locate package nosuchpkg-paas-test');
+    // The step event came while apt was still working (apt-get update alone takes seconds), not at the end.
+    const step = seen.find((s) => s.event.type === 'step' && s.event.step.startsWith('Step 3/'));
+    expect(step).toBeDefined();
+    expect(failedAt - (step?.at ?? failedAt)).toBeGreaterThan(500);
   }, BUILD_TIMEOUT);
 });
 
