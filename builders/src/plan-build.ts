@@ -8,7 +8,7 @@ import {
 import { execForm, execIfSimple } from './shell.js';
 import { SUPERVISORD_CONF, supervisorFiles } from './supervisor-conf.js';
 import { builders } from './types/index.js';
-import { inApproot } from './types/paths.js';
+import { inApproot, isPlainRelativePath } from './types/paths.js';
 
 /**
  * Turns a service into a Dockerfile and the files it needs. Pure: no I/O, the
@@ -26,6 +26,13 @@ export function planBuild(service: CodeService, opts: PlanOptions): BuildPlan {
     app: opts.app,
     hasInApproot: (rel) => opts.files(inApproot(service.approot, rel)),
   };
+  // The approot is written into Dockerfile COPY lines and shell commands; a
+  // plain path needs no quoting in either (COPY would also expand a `$`).
+  if (service.approot !== '.' && !isPlainRelativePath(service.approot)) {
+    throw new PaasError('SPEC_INVALID', `${service.name}.approot: ${JSON.stringify(service.approot)}: use letters, digits, . _ - and /`, {
+      path: `${service.name}.approot`,
+    });
+  }
   const own = builder.ownPlan?.(ctx);
   if (own !== undefined) return own;
 

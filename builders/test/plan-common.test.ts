@@ -43,6 +43,13 @@ RUN ["pip3", "install", "--user", "--break-system-packages", "--no-cache-dir", "
 CMD`);
   });
 
+  it('refuses an approot that would need quoting in the Dockerfile', () => {
+    for (const approot of ['my app', 'a$HOME', "it's"]) {
+      expect(() => planBuild(codeService({ type: 'static', approot }), { app: 'a1', files: treeWith(), caFile: false }))
+        .toThrowError(/www\.approot: .*use letters, digits/);
+    }
+  });
+
   it('never bakes environment values into the image', () => {
     const service = codeService({ type: 'nodejs', environment: { SECRET_KEY: 's3cr3t-value', DEBUG: '1' } });
     const plan = planBuild(service, { app: 'a1', files: treeWith('index.js'), caFile: false });
