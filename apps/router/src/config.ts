@@ -9,7 +9,7 @@ export interface RouterConfig {
   /** Public listener. 0.0.0.0 by default: the router is the one process meant to face clients. */
   host: string;
   port: number;
-  /** Control listener; always loopback, the API runs on the same machine. */
+  /** Control listener; always loopback, the API runs on the same machine. Default: port + 1, as the API and CLI assume. */
   controlHost: string;
   controlPort: number;
   /** Bearer token the control port requires. */
@@ -60,7 +60,7 @@ export const defaultConfig = {
   host: '0.0.0.0',
   port: 8080,
   controlHost: '127.0.0.1',
-  controlPort: 8079,
+  controlPort: 8081,
   workers: 1,
   maxBodyBytes: 10 * 1024 * 1024,
   headersTimeoutMs: 10_000,
@@ -95,11 +95,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RouterConfig {
     throw new Error('PAAS_ROUTER_TOKEN must be set (at least 16 characters): the control port refuses to run without it');
   }
   const home = env.PAAS_HOME || join(homedir(), '.paas');
+  const port = int(env.PAAS_ROUTER_PORT, defaultConfig.port, 'PAAS_ROUTER_PORT', 0, 65535);
   return {
     ...defaultConfig,
     host: env.PAAS_ROUTER_HOST || defaultConfig.host,
-    port: int(env.PAAS_ROUTER_PORT, defaultConfig.port, 'PAAS_ROUTER_PORT', 0, 65535),
-    controlPort: int(env.PAAS_ROUTER_CONTROL_PORT, defaultConfig.controlPort, 'PAAS_ROUTER_CONTROL_PORT', 0, 65535),
+    port,
+    // apps/api and apps/cli default to the same "router port + 1".
+    controlPort: int(env.PAAS_ROUTER_CONTROL_PORT, port === 0 ? 0 : port + 1, 'PAAS_ROUTER_CONTROL_PORT', 0, 65535),
     token,
     stateFile: join(home, 'router', 'routes.json'),
     workers: int(env.PAAS_ROUTER_WORKERS, defaultConfig.workers, 'PAAS_ROUTER_WORKERS', 1, 64),
