@@ -1,16 +1,28 @@
 import type { IncomingMessage } from 'node:http';
 
+export interface ScannedRequest {
+  /** For the upstream: flat [name, value, …]. */
+  headers: string[];
+  /** The first Host header, as sent ('' when missing). */
+  host: string;
+  contentLength: string | undefined;
+  chunked: boolean;
+}
+
 /**
- * Request headers for the upstream, as a flat [name, value, …] list built from
- * rawHeaders: hop-by-hop headers and client-supplied X-Forwarded-* dropped,
- * X-Forwarded-For/-Proto/-Host set. Names are compared by length first so
- * most headers cost one switch and no lower-casing.
+ * One pass over rawHeaders (req.headers is built lazily by node; the hot path
+ * never asks for it): the headers for the upstream with hop-by-hop headers
+ * and client-supplied X-Forwarded-* dropped and X-Forwarded-For/-Proto/-Host
+ * set, plus what routing needs. Names are compared by length first so most
+ * headers cost one switch and no lower-casing.
  */
-export function upstreamHeaders(req: IncomingMessage, keepUpgrade: boolean): string[] {
+export function scanRequest(req: IncomingMessage, keepUpgrade: boolean): ScannedRequest {
   const raw = req.rawHeaders;
   const out: string[] = [];
   let forwardedFor: string | undefined;
-  let host = '';
+  let host: string | undefined;
+  let contentLength: string | undefined;
+  let chunked = false;
   let connectionTokens: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
@@ -32,15 +44,22 @@ export function upstreamHeaders(req: IncomingMessage, keepUpgrade: boolean): str
           if (keepUpgrade) out.push(name, value);
           continue;
         }
+        if (lower === 'transfer-encoding') {
+          chunked = true;
+          continue;
+        }
         if (
           lower === 'te' || lower === 'expect' || lower === 'trailer' || lower === 'keep-alive' ||
-          lower === 'proxy-connection' || lower === 'transfer-encoding' ||
+          lower === 'proxy-connection' ||
           lower === 'x-forwarded-host' || lower === 'x-forwarded-proto'
         ) continue;
         break;
       }
       case 4: // host
-        if (name.toLowerCase() === 'host') host = value;
+        if (host === undefined && name.toLowerCase() === 'host') host = value;
+        break;
+      case 14: // content-length
+        if (name.toLowerCase() === 'content-length') contentLength = value;
         break;
       case 15: // x-forwarded-for
         if (name.toLowerCase() === 'x-forwarded-for') {
@@ -56,9 +75,9 @@ export function upstreamHeaders(req: IncomingMessage, keepUpgrade: boolean): str
   out.push(
     'x-forwarded-for', forwardedFor === undefined ? client : `${forwardedFor}, ${client}`,
     'x-forwarded-proto', 'http',
-    'x-forwarded-host', host,
+    'x-forwarded-host', host ?? '',
   );
-  return out;
+  return { headers: out, host: host ?? '', contentLength, chunked };
 }
 
 /** Headers named in Connection are hop-by-hop too (RFC 9110 §7.6.1). Rare, so the slow path is fine. */

@@ -8,7 +8,7 @@ import type { Route, Routes } from './routes.js';
 import type { Target } from './target.js';
 import { pickTarget } from './balancer.js';
 import { BodyLimit, BodyTooLargeError } from './body-limit.js';
-import { upstreamHeaders, stripResponseHopHeaders } from './headers.js';
+import { scanRequest, stripResponseHopHeaders } from './headers.js';
 import { hostKey } from './host.js';
 import { pathOf } from './log.js';
 import { sendError } from './respond.js';
@@ -31,7 +31,8 @@ export function reject(ctx: ProxyContext, req: IncomingMessage, res: ServerRespo
 export function createRequestHandler(ctx: ProxyContext): (req: IncomingMessage, res: ServerResponse) => void {
   const limit = ctx.config.maxBodyBytes;
   return function handleRequest(req, res) {
-    const host = hostKey(req.headers.host);
+    const scan = scanRequest(req, false);
+    const host = hostKey(scan.host);
     if (host === '') return reject(ctx, req, res, 'BAD_REQUEST', 400, host, 'no usable Host header');
     const url = req.url ?? '';
     if (url.charCodeAt(0) !== 47 /* / */ && !(url === '*' && req.method === 'OPTIONS')) {
@@ -41,18 +42,18 @@ export function createRequestHandler(ctx: ProxyContext): (req: IncomingMessage, 
     if (route === undefined) return reject(ctx, req, res, 'ROUTE_NOT_FOUND', 404, host, host);
 
     let body: Readable | null = null;
-    const length = req.headers['content-length'];
-    if (length !== undefined) {
-      const n = Number(length);
+    // node's parser already refused a request with both, or with a malformed length.
+    if (scan.chunked) {
+      body = req.pipe(new BodyLimit(limit));
+    } else if (scan.contentLength !== undefined) {
+      const n = Number(scan.contentLength);
       if (n > limit) return reject(ctx, req, res, 'BODY_TOO_LARGE', 413, host, `over ${limit} bytes`);
       if (n > 0) body = req;
-    } else if (req.headers['transfer-encoding'] !== undefined) {
-      body = req.pipe(new BodyLimit(limit));
     }
 
     const target = pickTarget(route, Date.now());
     if (target === null) return reject(ctx, req, res, 'NO_HEALTHY_TARGET', 503, host, host);
-    new Exchange(ctx, req, res, route, host, body).send(target);
+    new Exchange(ctx, req, res, route, host, body, scan.headers).send(target);
   };
 }
 
@@ -77,6 +78,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   readonly #res: TaggedResponse;
   readonly #host: string;
   readonly #body: Readable | null;
+  readonly #headers: string[];
   #route: Route;
   #target: Target | null = null;
   #controller: Dispatcher.DispatchController | null = null;
@@ -85,13 +87,14 @@ class Exchange implements Dispatcher.DispatchHandler {
   #done = false;
   #clientGone = false;
 
-  constructor(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, route: Route, host: string, body: Readable | null) {
+  constructor(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, route: Route, host: string, body: Readable | null, headers: string[]) {
     this.#ctx = ctx;
     this.#req = req;
     this.#res = res as TaggedResponse;
     this.#route = route;
     this.#host = host;
     this.#body = body;
+    this.#headers = headers;
     this.#res[kExchange] = this;
     res.on('close', onClientClose);
   }
@@ -103,7 +106,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     const req = this.#req;
     try {
       target.pool.dispatch(
-        { path: req.url!, method: req.method as Dispatcher.HttpMethod, headers: upstreamHeaders(req, false), body: this.#body },
+        { path: req.url!, method: req.method as Dispatcher.HttpMethod, headers: this.#headers, body: this.#body },
         this,
       );
     } catch (err) {

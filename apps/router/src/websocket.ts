@@ -5,7 +5,7 @@ import type { RouterErrorCode } from './errors.js';
 import type { ProxyContext } from './proxy.js';
 import type { Target } from './target.js';
 import { pickTarget } from './balancer.js';
-import { upstreamHeaders } from './headers.js';
+import { scanRequest } from './headers.js';
 import { hostKey } from './host.js';
 import { pathOf } from './log.js';
 import { rawError } from './respond.js';
@@ -36,7 +36,7 @@ export function createUpgradeHandler(ctx: UpgradeContext): (req: IncomingMessage
     if (route === undefined) return fail('ROUTE_NOT_FOUND', 404);
     const first = pickTarget(route, Date.now());
     if (first === null) return fail('NO_HEALTHY_TARGET', 503);
-    const headers = toHeaderObject(upstreamHeaders(req, true));
+    const headers = toHeaderObject(scanRequest(req, true).headers);
 
     const attempt = (target: Target, tries: number): void => {
       target.acquire();
