@@ -79,6 +79,10 @@ RUN useradd --uid 1000 --user-group --create-home --home-dir /home/app --shell /
  && printf 'APT::Install-Recommends "false";\nAPT::Install-Suggests "false";\n' >/etc/apt/apt.conf.d/90paas
 LABEL paas.stack=bookworm
 DOCKERFILE
-  docker build -q -t "$STACK" "$ctx" >/dev/null || { rm -rf "$ctx"; die "building $STACK failed"; }
+  # The engine's own chatter (e.g. the legacy-builder notice) is shown only on failure.
+  if ! docker build -q -t "$STACK" "$ctx" >"$ctx.log" 2>&1; then
+    cat "$ctx.log" >&2; rm -rf "$ctx" "$ctx.log"; die "building $STACK failed"
+  fi
+  rm -f "$ctx.log"
   rm -rf "$ctx"
 fi
