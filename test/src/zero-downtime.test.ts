@@ -1,8 +1,11 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { copyApp, writeVersion } from './harness/app-dir.js';
 import { getVia, startLoad } from './harness/http.js';
 import { startPlatform, type Platform } from './harness/platform.js';
 
+const run = promisify(execFile);
 let p: Platform;
 beforeAll(async () => {
   p = await startPlatform();
@@ -35,6 +38,9 @@ it('5 pushes of changed code under steady traffic: 0 failed requests, new code s
     expect(report.ok).toBeGreaterThan(100);
     // Every version was actually served to the load generator along the way.
     const seen = [...report.bodies.keys()].sort();
+    // Images of the 5 newest releases stay for rollback; older ones are pruned.
+    const images = await run('docker', ['images', '-q', '--no-trunc', '--filter', 'label=paas.app=steady', '--filter', `label=paas.test=${p.runId}`]);
+    expect(new Set(images.stdout.split('\n').filter(Boolean)).size).toBe(5);
     expect(seen).toEqual(['version v-0', 'version v-1', 'version v-2', 'version v-3', 'version v-4', 'version v-5']);
   }
 });

@@ -57,6 +57,7 @@ export async function runPush(deps: PushDeps, input: PushInput): Promise<string 
     // Old instances are drained after the new ones took over; the push is
     // live already, so this no longer delays traffic.
     await retireOthers(deps, app, release.id).catch(() => undefined);
+    await pruneImages(deps, app).catch(() => undefined);
     return release.id;
   } catch (err) {
     const error = err instanceof DeployError ? err.error : asPaasError(err);
@@ -88,6 +89,16 @@ async function buildService(deps: PushDeps, input: PushInput, service: CodeServi
   }
   if (imageId === undefined) throw new PaasError('BUILD_FAILED', `the build of ${service.name} produced no image`);
   return imageId;
+}
+
+/** Releases whose images are kept, for rollback: the active one and the ones before it. */
+export const KEPT_RELEASES = 5;
+
+/** Removes the images of failed releases and of releases older than the last KEPT_RELEASES. */
+async function pruneImages(deps: PushDeps, app: string): Promise<void> {
+  const releases = (await deps.store.listReleases(app)).filter((r) => r.status === 'active' || r.status === 'superseded');
+  const keep = releases.slice(0, KEPT_RELEASES).flatMap((r) => Object.values(r.images));
+  if (keep.length > 0) await deps.runtime.removeAppImages(app, keep);
 }
 
 export function asPaasError(err: unknown): PaasError {

@@ -172,11 +172,18 @@ export class DockerRuntime implements Runtime {
     return code;
   }
 
-  async removeAppImages(app: string): Promise<void> {
+  async removeAppImages(app: string, keep: readonly string[] = []): Promise<number> {
     const images = await engine(this.docker.listImages({ filters: { label: [`${LABEL.app}=${app}`] } }));
+    let removed = 0;
     for (const image of images) {
-      await engineUnless404(this.docker.getImage(image.Id).remove({ force: true }));
+      if (keep.includes(image.Id)) continue;
+      // Not forced when keeping some: an image a container still uses stays.
+      await (keep.length === 0
+        ? engineUnless404(this.docker.getImage(image.Id).remove({ force: true }))
+        : this.docker.getImage(image.Id).remove().catch(() => undefined));
+      removed++;
     }
+    return removed;
   }
 
   private async createContainer(name: string, image: string, options: Dockerode.ContainerCreateOptions): Promise<Dockerode.Container> {

@@ -55,8 +55,8 @@ export interface Runtime {
   stopInstance(id: string, graceMs: number): Promise<void>;
   /** Last N lines of the instance's output. */
   tailLogs(id: string, lines: number): Promise<string[]>;
-  /** Removes every image labelled paas.app=app. */
-  removeAppImages(app: string): Promise<void>;
+  /** Removes the images labelled paas.app=app, except those in `keep` (image ids); returns how many it tried. */
+  removeAppImages(app: string, keep?: readonly string[]): Promise<number>;
   /**
    * Exit code of the instance's most recent exit, also after the restart
    * policy started it again (when inspect no longer shows it); null if none.
