@@ -37,10 +37,17 @@ export function formatError(err: unknown, opts: { color: boolean; verbose: boole
     lines.push(paint(BANG + message.replace(/^error: /, ''), 'red', opts.color));
     lines.push(`${INDENT}hint: see paas --help, or paas COMMAND --help`);
   } else if (isPaasError(err)) {
-    const where = err.path !== undefined && !(err.problems?.length) ? `${err.path}: ` : '';
-    lines.push(paint(BANG + where + message, 'red', opts.color));
+    const problems = err.problems ?? [];
+    if (problems.length > 0) {
+      // One line per problem; the headline only counts them, so none is printed twice.
+      const n = problems.length;
+      lines.push(paint(`${BANG}${errorCatalogue[err.code].title} (${n} problem${n === 1 ? '' : 's'}):`, 'red', opts.color));
+      for (const p of problems) lines.push(`${INDENT}${p.path ? `${p.path}: ` : ''}${p.message}`);
+    } else {
+      const where = err.path !== undefined ? `${err.path}: ` : '';
+      lines.push(paint(BANG + where + message, 'red', opts.color));
+    }
     if (err.hint !== undefined) lines.push(`${INDENT}hint: ${err.hint}`);
-    for (const p of err.problems ?? []) lines.push(`${INDENT}${p.path ? `${p.path}: ` : ''}${p.message}`);
     if (err instanceof PushFailed && err.logs.length > 0) {
       lines.push(`${INDENT}last log lines:`);
       for (const l of err.logs) lines.push(`${INDENT}| ${l}`);

@@ -14,10 +14,10 @@ describe('formatError', () => {
     });
     expect(formatError(err, { color: false, verbose: false })).toBe(
       [
-        ' !     paas.yml is not valid',
-        '       hint: fix the listed paths',
+        ' !     The paas.yml (or dotcloud.yml) is not valid (2 problems):',
         '       www.ports.web: expected one of http, tcp, udp, got "https"',
         '       www.instances: expected a whole number from 0 to 64, got 100',
+        '       hint: fix the listed paths',
         '',
       ].join('\n'),
     );

@@ -17,7 +17,7 @@ export const errorCatalogue = {
   USAGE: { status: 400, exit: 2, title: 'The command was called with wrong arguments' },
   NAME_INVALID: { status: 400, exit: 3, title: 'An app or service name breaks the naming rules' },
   SPEC_NOT_FOUND: { status: 400, exit: 3, title: 'No paas.yml or dotcloud.yml in the directory' },
-  SPEC_INVALID: { status: 400, exit: 3, title: 'The paas.yml is not valid' },
+  SPEC_INVALID: { status: 400, exit: 3, title: 'The paas.yml (or dotcloud.yml) is not valid' },
   SPEC_TOO_LARGE: { status: 413, exit: 10, title: 'The paas.yml is larger than allowed' },
   TYPE_UNSUPPORTED: { status: 400, exit: 3, title: 'A service type that this platform cannot run yet' },
   VERSION_UNSUPPORTED: { status: 400, exit: 3, title: 'A runtime version that this platform cannot provide (--strict)' },
