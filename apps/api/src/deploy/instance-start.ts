@@ -73,7 +73,7 @@ export async function startHealthyInstance(input: StartInstanceInput): Promise<I
           });
     if (!result.healthy) {
       throw new PaasError('RELEASE_UNHEALTHY', `${name} did not become healthy: ${result.reason}`, {
-        hint: 'the previous release keeps serving; check the log lines above, fix the app and push again',
+        hint: 'the previous release keeps serving; its last log lines show why; fix the app and push again',
       });
     }
     input.onState?.(name, 'healthy');
