@@ -1,8 +1,13 @@
+import { execFile } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyApp, writeVersion } from './harness/app-dir.js';
 import { getVia } from './harness/http.js';
 import { startPlatform, type Platform } from './harness/platform.js';
 
+const run = promisify(execFile);
 let p: Platform;
 beforeAll(async () => {
   p = await startPlatform();
@@ -91,6 +96,40 @@ describe('the router and the API keep apps apart', () => {
     expect((await getVia(p.routerPort, 'hello-static.localhost')).status).toBe(404);
     const info = await p.paas(['info', '-a', 'hello-static']);
     expect(info.code).toBe(4);
+    const left = async (kind: string[]): Promise<string[]> =>
+      (await run('docker', [...kind, '-q', '--filter', 'label=paas.app=hello-static', '--filter', `label=paas.test=${p.runId}`])).stdout.split('\n').filter(Boolean);
+    expect(await left(['ps', '-a'])).toEqual([]);
+    expect(await left(['network', 'ls'])).toEqual([]);
+    expect(await left(['images'])).toEqual([]);
   });
 });
 
+
+describe('environment values (reliability 6, 7)', () => {
+  const tricky = 'a $(id) `whoami` "dq" \'sq\' ; & | \\ \n second line';
+  const secret = 'paas-secret-4b1d3c9e';
+
+  it('arrive in the instance byte for byte and never appear in image history or the API log', async () => {
+    const dir = await copyApp('test/fixtures/versioned');
+    await writeVersion(dir, 'env');
+    await writeFile(
+      join(dir, 'paas.yml'),
+      `www:\n  type: python\n  process: exec python3 server.py\n  environment:\n    TRICKY: ${JSON.stringify(tricky)}\n    API_SECRET: ${secret}\n`,
+    );
+    await createAndPush('envcheck', dir);
+    expect(await getVia(p.routerPort, 'envcheck.localhost', '/env/TRICKY')).toEqual({ status: 200, body: tricky });
+    expect(await getVia(p.routerPort, 'envcheck.localhost', '/env/API_SECRET')).toEqual({ status: 200, body: secret });
+    expect(await getVia(p.routerPort, 'envcheck.localhost', '/env/PAAS_INSTANCE')).toEqual({ status: 200, body: 'www.1' });
+
+    const images = await run('docker', ['images', '-q', '--filter', 'label=paas.app=envcheck', '--filter', `label=paas.test=${p.runId}`]);
+    const ids = images.stdout.split('\n').filter(Boolean);
+    expect(ids.length).toBeGreaterThan(0);
+    for (const id of ids) {
+      const history = await run('docker', ['history', '--no-trunc', id]);
+      const inspect = await run('docker', ['image', 'inspect', id]);
+      expect(history.stdout + inspect.stdout).not.toContain(secret);
+    }
+    const apiLog = await readFile(join(p.home, 'logs', 'api.log'), 'utf8');
+    expect(apiLog).not.toContain(secret);
+  });
+});
