@@ -85,6 +85,26 @@ describe('kill the API mid-push: nothing stuck, one active release, the router s
   }
 });
 
+describe('instances that crash', () => {
+  it('are restarted by the engine, and the router learns their new port', async () => {
+    const before = await detail();
+    const address = before.instances[0]?.address;
+    expect(address).toMatch(/^127\.0\.0\.1:\d+$/);
+    const [host, port] = address!.split(':');
+    await getVia(Number(port), host!, '/crash').catch(() => undefined);
+    const deadline = Date.now() + 30_000;
+    let served: { status: number; body: string } | undefined;
+    while (Date.now() < deadline) {
+      served = await getVia(p.routerPort, 'sturdy.localhost').catch(() => undefined);
+      if (served?.status === 200) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(served?.body).toMatch(/^version v-/);
+    const after = await detail();
+    expect(after.instances.map((i) => [i.release, i.state])).toEqual([[before.release, 'running']]);
+  });
+});
+
 describe('the router survives restarts', () => {
   it('serves its last table immediately on start, with no API running', async () => {
     process.kill(await pidOf('api'), 'SIGKILL');
