@@ -30,7 +30,14 @@ if ! docker info >/dev/null 2>&1; then
   if [ -n "${DOCKER_HOST:-}" ]; then
     die "no Docker Engine answers at DOCKER_HOST=$DOCKER_HOST; start it there, or unset DOCKER_HOST"
   fi
+  # A dockerd that is still starting or shutting down gets time to settle first.
+  for _ in $(seq 1 30); do pgrep -x dockerd >/dev/null 2>&1 || break; docker info >/dev/null 2>&1 && break; sleep 1; done
+fi
+if ! docker info >/dev/null 2>&1; then
   say "starting dockerd"
+  # A crashed dockerd leaves its pid file behind, and a new one refuses to start.
+  pidfile=/var/run/docker.pid
+  if [ -f "$pidfile" ] && ! kill -0 "$(cat "$pidfile" 2>/dev/null)" 2>/dev/null; then as_root rm -f "$pidfile"; fi
   if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
     as_root systemctl start docker || true
   fi
