@@ -90,12 +90,28 @@ function dropConnectionListed(out: string[], tokens: string): void {
   }
 }
 
-/** Response headers that describe the upstream connection, not the response. */
-export function stripResponseHopHeaders(headers: Record<string, string | string[] | undefined>): void {
-  if (headers['connection'] !== undefined) delete headers['connection'];
-  if (headers['keep-alive'] !== undefined) delete headers['keep-alive'];
-  if (headers['transfer-encoding'] !== undefined) delete headers['transfer-encoding'];
-  if (headers['proxy-connection'] !== undefined) delete headers['proxy-connection'];
-  if (headers['upgrade'] !== undefined) delete headers['upgrade'];
-  if (headers['trailer'] !== undefined) delete headers['trailer'];
+/**
+ * undici's raw response headers as a flat [name, value, …] array for
+ * writeHead, minus the headers that describe the upstream connection rather
+ * than the response. latin1 both ways keeps the bytes as the upstream sent them.
+ */
+export function responseHeaders(raw: Buffer[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toString('latin1');
+    switch (name.length) {
+      case 7: // upgrade, trailer
+      case 10: // connection, keep-alive
+      case 16: // proxy-connection
+      case 17: { // transfer-encoding
+        const lower = name.toLowerCase();
+        if (
+          lower === 'connection' || lower === 'keep-alive' || lower === 'transfer-encoding' ||
+          lower === 'proxy-connection' || lower === 'upgrade' || lower === 'trailer'
+        ) continue;
+      }
+    }
+    out.push(name, raw[i + 1]!.toString('latin1'));
+  }
+  return out;
 }

@@ -8,7 +8,7 @@ import type { Route, Routes } from './routes.js';
 import type { Target } from './target.js';
 import { pickTarget } from './balancer.js';
 import { BodyLimit, BodyTooLargeError } from './body-limit.js';
-import { scanRequest, stripResponseHopHeaders } from './headers.js';
+import { responseHeaders, scanRequest } from './headers.js';
 import { hostKey } from './host.js';
 import { pathOf } from './log.js';
 import { sendError } from './respond.js';
@@ -71,6 +71,13 @@ function onClientDrain(this: TaggedResponse): void {
 /**
  * One proxied request: an undici dispatch handler writing straight into the
  * node response (no intermediate Readable), with backpressure both ways.
+ *
+ * It implements undici's raw handler interface (onConnect/onHeaders/onData/
+ * onComplete/onError) rather than the onRequestStart/onResponse* one: undici
+ * would wrap the latter in an adapter that allocates a controller per request
+ * and parses the response headers into an object, which the router only turns
+ * back into a header block. The raw Buffers go to writeHead as a flat latin1
+ * array instead (byte-exact, duplicates and case kept).
  */
 class Exchange implements Dispatcher.DispatchHandler {
   readonly #ctx: ProxyContext;
@@ -81,7 +88,8 @@ class Exchange implements Dispatcher.DispatchHandler {
   readonly #headers: string[];
   #route: Route;
   #target: Target | null = null;
-  #controller: Dispatcher.DispatchController | null = null;
+  #abort: ((err?: Error) => void) | null = null;
+  #resume: (() => void) | null = null;
   #attempts = 0;
   #responded = false;
   #done = false;
@@ -110,44 +118,47 @@ class Exchange implements Dispatcher.DispatchHandler {
         this,
       );
     } catch (err) {
-      this.onResponseError(null, err as Error);
+      this.onError(err as Error);
     }
   }
 
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.#controller = controller;
-    if (this.#clientGone) controller.abort(new Error('client went away'));
+  onConnect(abort: (err?: Error) => void): void {
+    this.#abort = abort;
+    if (this.#clientGone) abort(new Error('client went away'));
   }
 
-  onResponseStart(_c: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>, statusMessage?: string): void {
-    if (statusCode < 200) return; // 100/103 interim responses are not relayed
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
+    if (statusCode < 200) return true; // 100/103 interim responses are not relayed
     this.#responded = true;
     this.#target!.recordSuccess();
-    if (this.#clientGone) return;
-    stripResponseHopHeaders(headers);
+    if (this.#clientGone) return true;
+    this.#resume = resume;
+    const headers = responseHeaders(rawHeaders);
     const res = this.#res;
-    if (statusMessage) res.writeHead(statusCode, statusMessage, headers);
+    if (statusText) res.writeHead(statusCode, statusText, headers);
     else res.writeHead(statusCode, headers);
+    return true;
   }
 
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    if (this.#clientGone) return;
+  onData(chunk: Buffer): boolean {
+    if (this.#clientGone) return true;
     if (!this.#res.write(chunk)) {
-      controller.pause();
       this.#res.once('drain', onClientDrain);
+      return false;
     }
+    return true;
   }
 
   resume(): void {
-    this.#controller?.resume();
+    this.#resume?.();
   }
 
-  onResponseEnd(): void {
+  onComplete(): void {
     if (!this.#clientGone) this.#res.end();
     this.#finish();
   }
 
-  onResponseError(_c: Dispatcher.DispatchController | null, err: Error): void {
+  onError(err: Error): void {
     const target = this.#target!;
     const code = err instanceof BodyTooLargeError ? 'BODY_TOO_LARGE' : errorCode(err);
     if (isConnectFailure(code)) target.recordConnectFailure(Date.now());
@@ -168,7 +179,8 @@ class Exchange implements Dispatcher.DispatchHandler {
       const next = pickTarget(this.#route, Date.now(), target);
       if (next !== null) {
         target.release();
-        this.#controller = null;
+        this.#abort = null;
+        this.#resume = null;
         return this.send(next);
       }
     }
@@ -179,7 +191,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   clientClosed(): void {
     if (this.#done) return;
     this.#clientGone = true;
-    this.#controller?.abort(new Error('client went away'));
+    this.#abort?.(new Error('client went away'));
   }
 
   #log(code: RouterErrorCode, status: number, target: Target, detail: string): void {
