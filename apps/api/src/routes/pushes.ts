@@ -23,7 +23,6 @@ export function registerPushRoutes(app: FastifyInstance, p: Platform): void {
     const releaseLock = p.locks.acquire(row.name);
     const buildId = newId(4);
     const dir = join(p.config.home, 'tmp', `push-${buildId}`);
-    let hijacked = false;
     try {
       const { files, bytes } = await extractUpload(request.raw, dir, {
         maxBytes: p.config.maxUploadBytes,
@@ -31,8 +30,8 @@ export function registerPushRoutes(app: FastifyInstance, p: Platform): void {
       });
       const { spec, warnings } = await readSpec(dir, { strict: query.strict === '1' || query.strict === 'true' });
 
+      // From here on the answer is a stream of events; errors become `error` events.
       reply.hijack();
-      hijacked = true;
       const res = reply.raw;
       res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
       const emit = (event: PushEvent): void => {
@@ -59,7 +58,5 @@ export function registerPushRoutes(app: FastifyInstance, p: Platform): void {
       releaseLock();
       await rm(dir, { recursive: true, force: true });
     }
-    if (!hijacked) return reply;
-    return undefined;
   });
 }
