@@ -23,24 +23,31 @@ it('5 pushes of changed code under steady traffic: 0 failed requests, new code s
 
   // ~100 req/s on loopback, bounded to 5 minutes and 40,000 requests.
   const load = startLoad(p.routerPort, 'steady.localhost', { concurrency: 4, intervalMs: 40, maxMs: 300_000, maxRequests: 40_000 });
+  const pushes: { code: number; out: string; served: string }[] = [];
   try {
     for (let i = 1; i <= 5; i++) {
       await writeVersion(dir, `v-${i}`);
       const pushed = await p.paas(['push'], { cwd: dir });
-      expect(pushed.code, pushed.stdout + pushed.stderr).toBe(0);
-      expect((await getVia(p.routerPort, 'steady.localhost')).body).toBe(`version v-${i}\n`);
+      pushes.push({ code: pushed.code, out: pushed.stdout + pushed.stderr, served: (await getVia(p.routerPort, 'steady.localhost')).body });
+      if (pushed.code !== 0) break;
     }
     // Let the load generator see the last version too.
     await new Promise((r) => setTimeout(r, 1_000));
   } finally {
-    const report = await load.stop();
-    expect(report.failures).toEqual([]);
-    expect(report.ok).toBeGreaterThan(100);
-    // Every version was actually served to the load generator along the way.
-    const seen = [...report.bodies.keys()].sort();
-    // Images of the 5 newest releases stay for rollback; older ones are pruned.
-    const images = await run('docker', ['images', '-q', '--no-trunc', '--filter', 'label=paas.app=steady', '--filter', `label=paas.test=${p.runId}`]);
-    expect(new Set(images.stdout.split('\n').filter(Boolean)).size).toBe(5);
-    expect(seen).toEqual(['version v-0', 'version v-1', 'version v-2', 'version v-3', 'version v-4', 'version v-5']);
+    await load.stop();
   }
+  // Assertions after the load stopped, so a failing push is reported as itself.
+  for (const [i, push] of pushes.entries()) {
+    expect(push.code, push.out).toBe(0);
+    expect(push.served).toBe(`version v-${i + 1}\n`);
+  }
+  expect(pushes).toHaveLength(5);
+  const report = load.report;
+  expect(report.failures).toEqual([]);
+  expect(report.ok).toBeGreaterThan(100);
+  const seen = [...report.bodies.keys()].sort();
+  expect(seen).toEqual(['version v-0', 'version v-1', 'version v-2', 'version v-3', 'version v-4', 'version v-5']);
+  // Images of the 5 newest releases stay for rollback; older ones are pruned.
+  const images = await run('docker', ['images', '-q', '--no-trunc', '--filter', 'label=paas.app=steady', '--filter', `label=paas.test=${p.runId}`]);
+  expect(new Set(images.stdout.split('\n').filter(Boolean)).size).toBe(5);
 });

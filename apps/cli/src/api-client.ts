@@ -50,9 +50,12 @@ export class ApiClient {
   }
 
   /**
-   * POST the tarball and yield the NDJSON events as they arrive. Ends after
-   * `done` or `error`; a stream that stops before either means the API went
-   * away mid-push (exit 9), never success.
+   * POST the tarball and yield the NDJSON events as they arrive. After
+   * `done` the server still retires the old instances, holding the app's
+   * deploy lock, so the stream is read to its end: a script's next push then
+   * never meets DEPLOY_LOCKED. A stream that stops before `done` or `error`
+   * means the API went away mid-push (exit 9), never success; one that stops
+   * after `done` is still a live release.
    */
   async *push(app: string, body: Readable, size: number, opts: { clean?: boolean } = {}): AsyncGenerator<PushEvent> {
     const query = opts.clean === true ? '?clean=1' : '';
@@ -61,19 +64,22 @@ export class ApiClient {
       headers: { 'content-type': 'application/gzip', 'content-length': size },
       timeoutMs: undefined,
     });
+    let live = false;
     try {
       for await (const value of readNdjson(res)) {
         const event = value as PushEvent;
         yield event;
-        if (event.type === 'done' || event.type === 'error') return;
+        if (event.type === 'error') return;
+        if (event.type === 'done') live = true;
       }
     } catch (err) {
+      if (live) return;
       if (err instanceof SyntaxError) throw new PaasError('INTERNAL', 'the API sent a push event that is not JSON', { cause: err });
       throw lostConnection(err);
     } finally {
       res.destroy();
     }
-    throw lostConnection(undefined);
+    if (!live) throw lostConnection(undefined);
   }
 
   /** Sends one request; resolves with a 2xx response, rejects with a PaasError otherwise. */

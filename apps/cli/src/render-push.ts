@@ -66,13 +66,12 @@ export class PushRenderer {
   }
 }
 
-/** Renders a whole event stream; resolves with the `done` event. */
+/** Renders a whole event stream (events after `done` too); resolves with the `done` event. */
 export async function renderPush(events: AsyncIterable<PushEvent>, out: Output): Promise<Extract<PushEvent, { type: 'done' }>> {
   const renderer = new PushRenderer(out);
-  for await (const event of events) {
-    const done = renderer.render(event);
-    if (done !== undefined) return done;
-  }
+  let done: Extract<PushEvent, { type: 'done' }> | undefined;
+  for await (const event of events) done = renderer.render(event) ?? done;
+  if (done !== undefined) return done;
   throw new PaasError('API_UNREACHABLE', 'the connection to the API was lost', {
     hint: 'the push may still finish or fail on the server: check paas info once the API is back',
   });

@@ -121,4 +121,31 @@ describe('ApiClient', () => {
     expect(err).toMatchObject({ code: 'API_UNREACHABLE', message: 'the connection to the API was lost' });
     expect(exitCodeFor(err)).toBe(9);
   });
+
+  it('reads on after done until the server ends the stream, so the deploy lock is free when push returns', async () => {
+    let ended = false;
+    const { url } = await serve(async (req, res) => {
+      await readBody(req);
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+      res.write('{"type":"done","release":"v2","url":"http://blog.localhost:8080"}\n');
+      // The server retires the old instances after done, holding the lock.
+      setTimeout(() => {
+        res.end('{"type":"log","line":"retired 1 old instance"}\n', () => (ended = true));
+      }, 150);
+    });
+    const events = await collect(new ApiClient({ api: url, token: 't' }).push('blog', Readable.from(['x']), 1));
+    expect(events.map((e) => e.type)).toEqual(['done', 'log']);
+    expect(ended).toBe(true);
+  });
+
+  it('counts a connection lost after done as a live release, not a failure', async () => {
+    const { url } = await serve(async (req, res) => {
+      await readBody(req);
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+      res.write('{"type":"done","release":"v2","url":"http://blog.localhost:8080"}\n');
+      setTimeout(() => res.socket?.destroy(), 20);
+    });
+    const events = await collect(new ApiClient({ api: url, token: 't' }).push('blog', Readable.from(['x']), 1));
+    expect(events.map((e) => e.type)).toEqual(['done']);
+  });
 });

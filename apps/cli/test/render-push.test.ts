@@ -59,6 +59,19 @@ describe('renderPush', () => {
     expect(stdout.text).toBe('\u001b[36m-----> \u001b[39m\u001b[1mLive at http://a.localhost:8080\u001b[22m\n');
   });
 
+  it('renders what the server reports after done, e.g. the retired instances', async () => {
+    const { out, stdout } = captureOutput({ tty: false });
+    const done = await renderPush(
+      replay([
+        { type: 'done', release: 'v2', url: 'http://a.localhost:8080' },
+        { type: 'log', line: 'retired 1 old instance' },
+      ]),
+      out,
+    );
+    expect(done.release).toBe('v2');
+    expect(stdout.text).toBe('-----> Live at http://a.localhost:8080\n       retired 1 old instance\n');
+  });
+
   it('announces each service once per phase, even when several are built in turn', async () => {
     const { out, stdout } = captureOutput();
     await renderPush(

@@ -114,7 +114,7 @@ export async function retireOthers(deps: DeployDeps, app: string, keepRelease: s
   const ids = old.map((i) => targetId(app, i));
   await deps.router.drain(ids, deps.drainTimeoutMs).catch(() => undefined);
   await Promise.all(old.map((i) => deps.runtime.stopInstance(i.id, deps.stopGraceMs).catch(() => undefined)));
-  emit?.({ type: 'deploy.step', service: '', step: `Retired ${plural(old.length, 'old instance')}` });
+  emit?.({ type: 'log', line: `retired ${plural(old.length, 'old instance')}` });
   return old.length;
 }
 

@@ -55,8 +55,9 @@ export async function runPush(deps: PushDeps, input: PushInput): Promise<string 
     emitAndLog({ type: 'done', release: release.id, url: appUrl(app, deps.domain, deps.routerPort) });
     await log.flush();
     // Old instances are drained after the new ones took over; the push is
-    // live already, so this no longer delays traffic.
-    await retireOthers(deps, app, release.id).catch(() => undefined);
+    // live already, so this no longer delays traffic. The CLI reads on until
+    // the stream ends, so the lock is free again when it returns.
+    await retireOthers(deps, app, release.id, emit).catch(() => undefined);
     await pruneImages(deps, app).catch(() => undefined);
     return release.id;
   } catch (err) {
