@@ -2,13 +2,13 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { removeAppCopies } from './app-dir.js';
 import { assertDocker, removeLabelled } from './docker.js';
+import { cliBin, repoRoot } from './paths.js';
 import { freePort } from './ports.js';
 
-export const repoRoot = resolve(new URL('../../..', import.meta.url).pathname);
-export const cliBin = join(repoRoot, 'apps/cli/dist/bin.js');
-export const examplesDir = join(repoRoot, 'examples');
+export { cliBin, repoRoot };
 
 export interface CliResult {
   code: number;
@@ -32,7 +32,8 @@ export interface Platform {
 /**
  * Starts a whole platform (API + router, through `paas server start`) in a
  * fresh PAAS_HOME on free ports. Everything it creates in Docker carries
- * paas.test=<runId> and is removed by stop(), which tests call in afterAll.
+ * paas.test=<runId> and is removed by stop(), which tests call in afterAll,
+ * together with PAAS_HOME and the app copies the test made.
  */
 export async function startPlatform(extraEnv: NodeJS.ProcessEnv = {}): Promise<Platform> {
   await assertDocker();
@@ -81,6 +82,7 @@ export async function startPlatform(extraEnv: NodeJS.ProcessEnv = {}): Promise<P
       await paas(['server', 'stop']).catch(() => undefined);
       await removeLabelled(runId);
       await rm(home, { recursive: true, force: true });
+      await removeAppCopies();
     },
   };
   const started = await paas(['server', 'start']);
