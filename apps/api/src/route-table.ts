@@ -1,4 +1,4 @@
-import type { RouteEntry, RouteTable, RouteTarget } from '@paas/core';
+import type { RouteEntry, RouteTable } from '@paas/core';
 import type { RouterControl } from './router-client.js';
 
 /**
@@ -15,10 +15,6 @@ export class RouteTableManager {
 
   snapshot(): RouteTable {
     return { version: this.#version, routes: Object.fromEntries(this.#routes) };
-  }
-
-  targetsFor(host: string): RouteTarget[] {
-    return this.#routes.get(host)?.targets ?? [];
   }
 
   /** Applies the changes and pushes the table; resolves once the router holds it. */

@@ -1,22 +1,19 @@
+import { errorCatalogue, type ErrorCode } from '@paas/core';
+
 /**
  * Codes the router answers with. The router is its own process and its own
- * HTTP layer, so it keeps its catalogue here (same shape as @paas/core's).
+ * HTTP layer, but the codes live in @paas/core's catalogue with the rest, so
+ * docs/errors.md documents them too.
  */
-export const routerErrors = {
-  ROUTE_NOT_FOUND: { status: 404, message: 'No app is served at this host name' },
-  NO_HEALTHY_TARGET: { status: 503, message: 'The app has no healthy instance right now' },
-  UPSTREAM_FAILED: { status: 502, message: 'The app did not answer' },
-  BODY_TOO_LARGE: { status: 413, message: 'The request body is over the limit' },
-  BAD_REQUEST: { status: 400, message: 'The request is malformed' },
-  HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are too large' },
-  REQUEST_TIMEOUT: { status: 408, message: 'The request was not sent in time' },
-  AUTH_REQUIRED: { status: 401, message: 'A valid bearer token is required' },
-  NOT_FOUND: { status: 404, message: 'No such control endpoint' },
-  TABLE_INVALID: { status: 400, message: 'The route table is not valid' },
-  TABLE_STALE: { status: 409, message: 'The router already holds a newer route table' },
-  STATE_WRITE_FAILED: { status: 500, message: 'The route table could not be saved' },
-  INTERNAL: { status: 500, message: 'An unexpected error' },
-} as const satisfies Record<string, { status: number; message: string }>;
+const ROUTER_CODES = [
+  'ROUTE_NOT_FOUND', 'NO_HEALTHY_TARGET', 'UPSTREAM_FAILED', 'BODY_TOO_LARGE', 'BAD_REQUEST', 'HEADERS_TOO_LARGE',
+  'REQUEST_TIMEOUT', 'AUTH_REQUIRED', 'NOT_FOUND', 'TABLE_INVALID', 'TABLE_STALE', 'STATE_WRITE_FAILED', 'INTERNAL',
+] as const satisfies readonly ErrorCode[];
+
+/** The router's codes, with status and message taken from the one catalogue in @paas/core. */
+export const routerErrors = Object.fromEntries(
+  ROUTER_CODES.map((code) => [code, { status: errorCatalogue[code].status, message: errorCatalogue[code].title }]),
+) as Record<(typeof ROUTER_CODES)[number], { status: number; message: string }>;
 
 export type RouterErrorCode = keyof typeof routerErrors;
 

@@ -51,6 +51,16 @@ export const errorCatalogue = {
   ENGINE_UNAVAILABLE: { status: 503, exit: 9, title: 'The Docker Engine does not answer' },
   API_UNREACHABLE: { status: 503, exit: 9, title: 'The CLI cannot reach the paas API' },
   NOT_LINKED: { status: 400, exit: 2, title: 'The directory is not linked to an app' },
+  // Answered by the router to HTTP clients of the apps (and its control port).
+  ROUTE_NOT_FOUND: { status: 404, exit: 4, title: 'No app is served at this host name' },
+  NO_HEALTHY_TARGET: { status: 503, exit: 9, title: 'The app has no healthy instance right now' },
+  UPSTREAM_FAILED: { status: 502, exit: 9, title: 'The app did not answer' },
+  BODY_TOO_LARGE: { status: 413, exit: 10, title: 'The request body is over the limit' },
+  HEADERS_TOO_LARGE: { status: 431, exit: 10, title: 'The request headers are too large' },
+  REQUEST_TIMEOUT: { status: 408, exit: 9, title: 'The request was not sent in time' },
+  TABLE_INVALID: { status: 400, exit: 3, title: 'The route table is not valid' },
+  TABLE_STALE: { status: 409, exit: 5, title: 'The router already holds a newer route table' },
+  STATE_WRITE_FAILED: { status: 500, exit: 1, title: 'The route table could not be saved' },
   INTERNAL: { status: 500, exit: 1, title: 'An unexpected error' },
 } as const satisfies Record<string, ErrorSpec>;
 
