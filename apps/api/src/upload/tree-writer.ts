@@ -140,7 +140,10 @@ async function fsStep<T>(shown: string, step: () => Promise<T>): Promise<T> {
         throw invalid(`entry ${shown}: the path is too long`);
       case 'ENOSPC':
       case 'EDQUOT':
-        throw new PaasError('DISK_FULL', `no space left on the device while writing entry ${shown}`, { cause: err });
+        throw new PaasError('DISK_FULL', `no space left on the device while writing entry ${shown}`, {
+          hint: "the server's disk that holds uploads (under PAAS_HOME) is full: free space there, then push again",
+          cause: err,
+        });
       default:
         throw new PaasError('INTERNAL', `could not write entry ${shown}: ${(err as Error).message}`, { cause: err });
     }
