@@ -13,8 +13,14 @@ export function buildFailedError(failure: BuildFailure): PaasError {
     });
   }
   const exit = /returned a non-zero code: (\d+)/.exec(failure.message);
-  const reason = exit ? `exit code ${exit[1]}` : failure.message;
   const tail = failure.lastLines.length > 0 ? `\n${failure.lastLines.join('\n')}` : '';
+  // 137 is 128 + SIGKILL: with no swap allowed, that is the build's memory limit.
+  if (exit?.[1] === '137') {
+    return new PaasError('BUILD_FAILED', `${where} was killed (exit code 137), most likely for going over the build's memory limit${tail}`, {
+      hint: 'make the step use less memory, or ask the operator to raise PAAS_BUILD_MEMORY_MB',
+    });
+  }
+  const reason = exit ? `exit code ${exit[1]}` : failure.message;
   return new PaasError('BUILD_FAILED', `${where} failed: ${reason}${tail}`, {
     hint: 'the lines above are the failing command\'s own output; fix paas.yml or the code and push again',
   });

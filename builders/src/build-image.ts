@@ -4,7 +4,7 @@ import { PaasError, type CodeService } from '@paas/core';
 import type Dockerode from 'dockerode';
 import { packContext, listTree, type TreeEntry } from './build-context.js';
 import { buildFailedError, engineCallError } from './build-errors.js';
-import { BuildStreamParser, type BuildEvent } from './build-stream.js';
+import { BuildStreamParser, layersToRemove, type BuildEvent } from './build-stream.js';
 import { CONTEXT_CA_FILE, CONTEXT_CODE_DIR } from './layout.js';
 import { planBuild } from './plan-build.js';
 
@@ -68,7 +68,8 @@ export async function* buildImage(docker: Dockerode, opts: BuildImageOptions): A
       rm: true,
       forcerm: true,
       pull: false,
-      ...(opts.memoryBytes === undefined ? {} : { memory: opts.memoryBytes }),
+      // No swap on top of the limit: a build that swaps slows every app on the host.
+      ...(opts.memoryBytes === undefined ? {} : { memory: opts.memoryBytes, memswap: opts.memoryBytes }),
       ...(opts.cpuShares === undefined ? {} : { cpushares: opts.cpuShares }),
       ...(opts.signal === undefined ? {} : { abortSignal: opts.signal }),
     });
@@ -91,10 +92,25 @@ export async function* buildImage(docker: Dockerode, opts: BuildImageOptions): A
     (response as unknown as { destroy?: () => void }).destroy?.();
     packed.stream.destroy();
   }
-  if (parser.failure !== undefined) throw buildFailedError(parser.failure);
+  if (parser.failure !== undefined) {
+    // The engine keeps the images of the steps that succeeded; a failed push leaves nothing.
+    for (const id of layersToRemove(parser.committed, plan.codeStep)) await removeUntagged(docker, id);
+    throw buildFailedError(parser.failure);
+  }
 
   const imageId = parser.imageId ?? (await docker.getImage(tag).inspect()).Id;
   yield { type: 'done', imageId, tag };
+}
+
+/** Removes one image the failed build made, unless something has tagged it since. */
+async function removeUntagged(docker: Dockerode, id: string): Promise<void> {
+  try {
+    const image = docker.getImage(id);
+    if (((await image.inspect()).RepoTags ?? []).length > 0) return;
+    await image.remove({ noprune: true });
+  } catch {
+    // Gone already, or a later build uses it as its parent: either way it is not litter.
+  }
 }
 
 async function readCaFile(path: string): Promise<string> {

@@ -18,6 +18,11 @@ export interface BuildPlan {
    * the approot (`contextDir`, relative to the tree) and `path` is relative to it.
    */
   appDockerfile?: { contextDir: string; path: string };
+  /**
+   * The Dockerfile instruction that copies the pushed code: every layer from
+   * it onwards depends on the code. Unset for the app's own Dockerfile.
+   */
+  codeStep?: string;
 }
 
 /** What a type contributes to the Dockerfile; the order is planBuild's business. */

@@ -14,7 +14,16 @@ export interface BuildFailure {
   lastLines: string[];
 }
 
+/** An image the engine committed for a step; `cached` when it was reused, not built. */
+export interface CommittedLayer {
+  step: string;
+  id: string;
+  cached: boolean;
+}
+
 const STEP_RE = /^Step \d+\/\d+ : /;
+const COMMITTED_RE = /^ ---> ([0-9a-f]{12,})$/;
+const FROM_RE = /^Step \d+\/\d+ : FROM /i;
 // Engine bookkeeping that says nothing to the person pushing.
 const NOISE_RE = /^( ---> (Running in )?[0-9a-f]{12,}|Removing intermediate container [0-9a-f]+|Successfully (built|tagged) .*)$/;
 const TAIL = 12;
@@ -32,7 +41,10 @@ interface EngineMessage {
 export class BuildStreamParser {
   imageId: string | undefined;
   failure: BuildFailure | undefined;
+  /** Every step's image, in order: what a failed build leaves behind. */
+  readonly committed: CommittedLayer[] = [];
   private step: string | undefined;
+  private stepCached = false;
   private lastLines: string[] = [];
   private pending = '';
   private text = '';
@@ -90,9 +102,13 @@ export class BuildStreamParser {
   private line(rawLine: string, events: BuildEvent[]): void {
     // Progress output redraws with \r; the last redraw is what a terminal shows.
     const line = (rawLine.replace(ANSI_RE, '').split('\r').filter((p) => p !== '').pop() ?? '').trimEnd();
+    const committed = COMMITTED_RE.exec(line);
+    if (committed !== null && this.step !== undefined) this.committed.push({ step: this.step, id: committed[1]!, cached: this.stepCached });
+    if (line === ' ---> Using cache') this.stepCached = true;
     if (line.trim() === '' || NOISE_RE.test(line)) return;
     if (STEP_RE.test(line)) {
       this.step = line;
+      this.stepCached = false;
       this.lastLines = [];
       events.push({ type: 'step', step: line });
       return;
@@ -101,4 +117,18 @@ export class BuildStreamParser {
     if (this.lastLines.length > TAIL) this.lastLines.shift();
     events.push({ type: 'log', line });
   }
+}
+
+/**
+ * The images a failed build made that no later build will reuse: those built
+ * (not taken from the cache) from the step that copies the code onwards,
+ * newest first. Layers below the code (system packages, dependencies) stay as
+ * cache for the next push. With no code step known (the app's own
+ * Dockerfile), every image the build made goes.
+ */
+export function layersToRemove(committed: readonly CommittedLayer[], codeStep: string | undefined): string[] {
+  const from = codeStep === undefined ? 0 : committed.findIndex((c) => c.step.endsWith(` : ${codeStep}`));
+  if (from < 0) return [];
+  // A FROM step's image is someone's base image, never the build's own.
+  return committed.slice(from).filter((c) => !c.cached && !FROM_RE.test(c.step)).map((c) => c.id).reverse();
 }

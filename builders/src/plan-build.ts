@@ -81,7 +81,7 @@ export function planBuild(service: CodeService, opts: PlanOptions): BuildPlan {
       ? `CMD ${execForm(['/bin/sh', '-c', execIfSimple(process ?? '')])}`
       : `CMD ${execForm(['supervisord', '-n', '-c', SUPERVISORD_CONF])}`,
   ];
-  return { dockerfile: lines.join('\n') + '\n', files };
+  return { dockerfile: lines.join('\n') + '\n', files, codeStep: copyCode };
 }
 
 // Spelled out rather than $PATH, so the result does not depend on the stack's ENV.

@@ -105,6 +105,46 @@ describe.skipIf(!hasEngine)('real builds against the Docker Engine', () => {
     expect(step).toBeDefined();
     expect(failedAt - (step?.at ?? failedAt)).toBeGreaterThan(500);
   }, BUILD_TIMEOUT);
+
+  it('holds a build to its memory limit and says so when a step is killed', async () => {
+    const hog = 'python3 -c "b = bytes(1) * (256 << 20); print(len(b))"';
+    const service = codeService({ type: 'python', prebuild: hog });
+    let error: PaasError | undefined;
+    try {
+      const opts = { app: 'builders-test', service, buildId: 'tmemory', sourceDir: join(EXAMPLES, 'python-hello'), labels: TEST_LABELS, memoryBytes: 64 << 20 };
+      for await (const event of buildImage(docker, opts)) void event;
+    } catch (err) {
+      error = err as PaasError;
+    }
+    expect(error?.code).toBe('BUILD_FAILED');
+    expect(error?.message).toMatch(/was killed \(exit code 137\), most likely for going over the build's memory limit/);
+    expect(error?.hint).toMatch(/PAAS_BUILD_MEMORY_MB/);
+  }, BUILD_TIMEOUT);
+
+  it('removes the images a build failing after the code step made, keeping the layers below as cache', async () => {
+    const marker = `paas-litter-${Date.now()}`;
+    const service = codeService({ type: 'python', prebuild: `echo ${marker}`, postbuild: 'exit 3' });
+    const startedAt = Math.floor(Date.now() / 1000) - 1;
+    const steps: string[] = [];
+    let error: PaasError | undefined;
+    try {
+      const opts = { app: 'builders-test', service, buildId: 'tlitter', sourceDir: join(EXAMPLES, 'python-hello'), labels: TEST_LABELS };
+      for await (const event of buildImage(docker, opts)) if (event.type === 'step') steps.push(event.step);
+    } catch (err) {
+      error = err as PaasError;
+    }
+    expect(error?.code).toBe('BUILD_FAILED');
+    expect(error?.message).toMatch(/RUN .*exit 3.* failed: exit code 3/);
+    // The build did run the prebuild (after the code) before failing.
+    expect(steps.some((s) => s.includes(marker))).toBe(true);
+
+    const made = (await docker.listImages({ all: true })).filter((i) => i.Created >= startedAt);
+    const histories = await Promise.all(made.map(async (i) => ((await docker.getImage(i.Id).history()) as { CreatedBy: string }[])[0]?.CreatedBy ?? ''));
+    // The prebuild's layer is gone (and with it the code layer under it: the
+    // unit tests pin which layers go; this proves the step names match the
+    // engine's and the removal happens).
+    expect(histories.filter((h) => h.includes(marker))).toEqual([]);
+  }, BUILD_TIMEOUT);
 });
 
 function stepCount(result: BuildResult): number {
