@@ -3,17 +3,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyApp, writeVersion } from './harness/app-dir.js';
 import { getVia } from './harness/http.js';
+import { deployVersioned } from './harness/deployed.js';
 import { startPlatform, type Platform } from './harness/platform.js';
 
 let p: Platform;
 let dir: string;
 beforeAll(async () => {
   p = await startPlatform();
-  dir = await copyApp('test/fixtures/versioned');
-  await writeVersion(dir, 'good');
-  expect((await p.paas(['create', 'fragile'], { cwd: dir })).code).toBe(0);
-  const ok = await p.paas(['push'], { cwd: dir });
-  expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+  dir = await deployVersioned(p, 'fragile', 'good');
 });
 afterAll(async () => {
   await p?.stop();

@@ -5,17 +5,14 @@ import type { AppDetail } from '@paas/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyApp, writeVersion } from './harness/app-dir.js';
 import { getVia, startLoad } from './harness/http.js';
+import { deployVersioned } from './harness/deployed.js';
 import { cliBin, repoRoot, startPlatform, type Platform } from './harness/platform.js';
 
 let p: Platform;
 let dir: string;
 beforeAll(async () => {
   p = await startPlatform();
-  dir = await copyApp('test/fixtures/versioned');
-  await writeVersion(dir, 'v-0');
-  expect((await p.paas(['create', 'sturdy'], { cwd: dir })).code).toBe(0);
-  const ok = await p.paas(['push'], { cwd: dir });
-  expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+  dir = await deployVersioned(p, 'sturdy', 'v-0');
 });
 afterAll(async () => {
   await p?.stop();

@@ -18,6 +18,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyApp, writeVersion } from './harness/app-dir.js';
 import { getVia } from './harness/http.js';
+import { deployVersioned } from './harness/deployed.js';
 import { startPlatform, type Platform } from './harness/platform.js';
 
 const run = promisify(execFile);
@@ -27,11 +28,7 @@ let p: Platform;
 let dir: string;
 beforeAll(async () => {
   p = await startPlatform();
-  dir = await copyApp('test/fixtures/versioned');
-  await writeVersion(dir, 'roomy');
-  expect((await p.paas(['create', 'roomy'], { cwd: dir })).code).toBe(0);
-  const ok = await p.paas(['push'], { cwd: dir });
-  expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+  dir = await deployVersioned(p, 'roomy', 'roomy');
 });
 afterAll(async () => {
   await p?.stop();

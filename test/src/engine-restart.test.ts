@@ -16,6 +16,7 @@ import type { AppDetail } from '@paas/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyApp, writeVersion } from './harness/app-dir.js';
 import { getVia, startLoad } from './harness/http.js';
+import { deployVersioned } from './harness/deployed.js';
 import { repoRoot, startPlatform, type Platform } from './harness/platform.js';
 
 const run = promisify(execFile);
@@ -75,11 +76,7 @@ let dir: string;
 beforeAll(async () => {
   if (!enabled) return;
   p = await startPlatform();
-  dir = await copyApp('test/fixtures/versioned');
-  await writeVersion(dir, 'v-engine');
-  expect((await p.paas(['create', 'enginerestart'], { cwd: dir })).code).toBe(0);
-  const ok = await p.paas(['push'], { cwd: dir });
-  expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+  dir = await deployVersioned(p, 'enginerestart', 'v-engine');
 });
 afterAll(async () => {
   // Whatever happened above, leave an engine running for the tests after this one.

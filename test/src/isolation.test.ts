@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyApp, writeVersion } from './harness/app-dir.js';
 import { getVia, startLoad } from './harness/http.js';
+import { deployVersioned } from './harness/deployed.js';
 import { startPlatform, type Platform } from './harness/platform.js';
 
 const run = promisify(execFile);
@@ -19,11 +20,7 @@ let p: Platform;
 let bDir: string;
 beforeAll(async () => {
   p = await startPlatform({ PAAS_BUILD_MEMORY_MB: '256' });
-  bDir = await copyApp('test/fixtures/versioned');
-  await writeVersion(bDir, 'bystander');
-  expect((await p.paas(['create', 'bystander'], { cwd: bDir })).code).toBe(0);
-  const ok = await p.paas(['push'], { cwd: bDir });
-  expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+  bDir = await deployVersioned(p, 'bystander', 'bystander');
 });
 afterAll(async () => {
   await p?.stop();
