@@ -2,8 +2,9 @@
  * Router benchmark, one run (`npx tsx bench/router.ts`; build the router first):
  * an nginx upstream with a fixed answer, measured with wrk (-t2 -c50) directly,
  * through nginx 1.22 (2 workers, keep-alive upstream), through the paas router
- * (one process) and through the paas router in cluster mode (2 workers); then
- * open-loop 1,000 req/s latency direct vs router. Every process it starts is
+ * (one process) and through the paas router in cluster mode (2 workers), in
+ * alternating rounds (BENCH_ROUNDS of BENCH_SECONDS each); then open-loop
+ * 1,000 req/s latency direct vs router. Every process it starts is
  * stopped at the end, on failure, and on SIGINT/SIGTERM.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -15,7 +16,8 @@ import { Children, freePort } from './lib/router-procs.js';
 import { mergeRounds, runFixedRate, type FixedRateResult } from './lib/router-fixed-rate.js';
 import { runWrk, type WrkResult } from './lib/router-wrk.js';
 
-const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const seconds = Number(process.env.BENCH_SECONDS ?? 5);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const warmupSeconds = 3;
 const rate = 1_000;
 const rateSeconds = Number(process.env.BENCH_RATE_SECONDS ?? 10);
@@ -34,11 +36,40 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => void cleanup().finally(() => process.exit(130)));
 }
 
-async function measure(name: string, port: number): Promise<WrkResult> {
-  await runWrk(`http://127.0.0.1:${port}/`, host, warmupSeconds);
-  const r = await runWrk(`http://127.0.0.1:${port}/`, host, seconds);
-  console.log(`${name.padEnd(22)} ${r.rps.toFixed(0).padStart(8)} req/s   p50 ${r.p50Ms.toFixed(2)} ms   p99 ${r.p99Ms.toFixed(2)} ms   errors ${r.errors + r.non2xx}`);
-  return r;
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+interface Measured {
+  name: string;
+  rounds: WrkResult[];
+  rps: number;
+}
+
+/**
+ * Every target in turn, `rounds` times, the order reversed each round, so
+ * that background load on a shared machine falls on all of them alike; the
+ * ratios are taken per round, then their median.
+ */
+async function measureRounds(targets: { name: string; port: number }[]): Promise<Measured[]> {
+  for (const t of targets) await runWrk(`http://127.0.0.1:${t.port}/`, host, warmupSeconds);
+  const results: Measured[] = targets.map((t) => ({ name: t.name, rounds: [], rps: 0 }));
+  for (let r = 0; r < rounds; r++) {
+    const order = r % 2 === 0 ? [...targets.keys()] : [...targets.keys()].reverse();
+    for (const i of order) results[i]!.rounds.push(await runWrk(`http://127.0.0.1:${targets[i]!.port}/`, host, seconds));
+    console.log(`round ${r + 1}/${rounds}  load ${loadavg()[0]!.toFixed(2)}  ` + results.map((m) => `${m.name} ${m.rounds[r]!.rps.toFixed(0)}`).join('  '));
+  }
+  console.log('');
+  for (const m of results) {
+    m.rps = median(m.rounds.map((x) => x.rps));
+    const p50 = median(m.rounds.map((x) => x.p50Ms));
+    const p99 = median(m.rounds.map((x) => x.p99Ms));
+    const errors = m.rounds.reduce((n, x) => n + x.errors + x.non2xx, 0);
+    console.log(`${m.name.padEnd(24)} ${m.rps.toFixed(0).padStart(8)} req/s   p50 ${p50.toFixed(2)} ms   p99 ${p99.toFixed(2)} ms   errors ${errors}   (medians of ${rounds} rounds)`);
+  }
+  return results;
 }
 
 /**
@@ -65,17 +96,22 @@ try {
   const upstreamPort = await freePort();
   await startUpstream(children, dir, upstreamPort);
   console.log(`load average at start: ${load()} (${cpus().length} CPUs)`);
-  console.log(`upstream: nginx, 1 worker, fixed 13-byte answer on 127.0.0.1:${upstreamPort}; wrk -t2 -c50 -d${seconds}s (after ${warmupSeconds} s warm-up)\n`);
-
-  const direct = await measure('direct', upstreamPort);
+  console.log(`upstream: nginx, 1 worker, fixed 13-byte answer on 127.0.0.1:${upstreamPort}; wrk -t2 -c50, ${rounds} rounds of ${seconds} s per target in alternating order (after ${warmupSeconds} s warm-up each)\n`);
 
   const nginxPort = await freePort();
   await startNginxProxy(children, dir, nginxPort, upstreamPort);
-  const nginx = await measure('nginx (2 workers)', nginxPort);
-
   const singlePort = await freePort();
   const single = await startPaasRouter(children, { home: join(dir, 'single'), port: singlePort, controlPort: await freePort(), workers: 1, host, upstreamPort });
-  const router = await measure('paas router (1 proc)', singlePort);
+  const clusterPort = await freePort();
+  const cluster = await startPaasRouter(children, { home: join(dir, 'cluster'), port: clusterPort, controlPort: await freePort(), workers: 2, host, upstreamPort });
+
+  const targets = [
+    { name: 'direct', port: upstreamPort },
+    { name: 'nginx (2 workers)', port: nginxPort },
+    { name: 'paas router (1 proc)', port: singlePort },
+    { name: 'paas router (2 workers)', port: clusterPort },
+  ];
+  const [direct, nginx, router, clustered] = await measureRounds(targets);
 
   console.log(`\nopen-loop fixed rate (node:http keep-alive generator, latency from send to last byte):`);
   const [rateDirect, rateRouter] = (await measureRates([
@@ -83,21 +119,17 @@ try {
     { name: 'paas router (1 proc)', port: singlePort },
   ])) as [FixedRateResult, FixedRateResult];
   await single.stop();
-
-  const clusterPort = await freePort();
-  const cluster = await startPaasRouter(children, { home: join(dir, 'cluster'), port: clusterPort, controlPort: await freePort(), workers: 2, host, upstreamPort });
-  console.log('');
-  const clustered = await measure('paas router (2 workers)', clusterPort);
   await cluster.stop();
 
-  const single_ = router.rps / nginx.rps;
-  const cluster_ = clustered.rps / nginx.rps;
+  const single_ = median(router!.rounds.map((r, i) => r.rps / nginx!.rounds[i]!.rps));
+  const cluster_ = median(clustered!.rounds.map((r, i) => r.rps / nginx!.rounds[i]!.rps));
   const addedP99 = rateRouter.p99Ms - rateDirect.p99Ms;
-  console.log(`\nrouter/nginx   ${single_.toFixed(2)}x  (target ≥ 0.35)`);
+  console.log(`\nmedians of the per-round ratios:`);
+  console.log(`router/nginx   ${single_.toFixed(2)}x  (target ≥ 0.35)`);
   console.log(`cluster/nginx  ${cluster_.toFixed(2)}x  (target ≥ 0.50)`);
   console.log(`added p99 at ${rate} req/s: ${addedP99.toFixed(3)} ms  (target ≤ 2 ms)`);
-  console.log(`direct baseline ${direct.rps.toFixed(0)} req/s; load average at end: ${load()}`);
-  const failures = [router, nginx, clustered].reduce((n, r) => n + r.errors + r.non2xx, 0) + rateRouter.failed + rateDirect.failed;
+  console.log(`direct baseline ${direct!.rps.toFixed(0)} req/s; load average at end: ${load()}`);
+  const failures = [direct, nginx, router, clustered].reduce((n, t) => n + t!.rounds.reduce((m, r) => m + r.errors + r.non2xx, 0), 0) + rateRouter.failed + rateDirect.failed;
   if (failures > 0) {
     console.log(`\n${failures} failed requests`);
     exitCode = 1;
