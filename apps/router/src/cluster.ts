@@ -4,11 +4,10 @@ import type { RouteTable } from '@paas/core';
 import type { RouterConfig } from './config.js';
 import type { FromWorker, ToWorker, WorkerConfig } from './cluster-messages.js';
 import type { RouterHandle } from './start-router.js';
-import { createControlServer } from './control.js';
+import { openControlPort } from './control-port.js';
 import { loadInitialTable } from './initial-table.js';
-import { closeServer, listen } from './listen.js';
+import { listen } from './listen.js';
 import { createLogger, type Logger } from './log.js';
-import { TableKeeper } from './table-keeper.js';
 
 const ackTimeoutMs = 5_000;
 
@@ -24,25 +23,12 @@ export async function startClusterRouter(config: RouterConfig): Promise<RouterHa
   const initial = await loadInitialTable(config.stateFile, log);
   const fleet = new Fleet(config, initial, log);
   const port = await fleet.start();
-  const keeper = new TableKeeper(initial, config.stateFile, (t) => fleet.install(t));
-  const control = createControlServer({ token: config.token, keeper, inflight: (ids) => fleet.inflight(ids), log });
-  let controlPort: number;
-  try {
-    controlPort = await listen(control, config.controlPort, config.controlHost);
-  } catch (err) {
-    await fleet.stop(0);
-    throw err;
-  }
-  let closing: Promise<void> | null = null;
-  return {
+  return openControlPort(config, log, initial, {
     port,
-    controlPort,
-    table: () => keeper.current,
-    close() {
-      closing ??= Promise.all([fleet.stop(config.shutdownGraceMs), closeServer(control)]).then(() => undefined);
-      return closing;
-    },
-  };
+    install: (t) => fleet.install(t),
+    inflight: (ids) => fleet.inflight(ids),
+    stop: (graceMs) => fleet.stop(graceMs),
+  });
 }
 
 type Waiter = { resolve: (m: FromWorker) => void; timer: NodeJS.Timeout };
