@@ -1,10 +1,13 @@
+import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { userForToken, bearerToken } from './auth.js';
 import { errorHandler } from './http-errors.js';
 import type { Platform } from './platform.js';
 import { registerAppRoutes } from './routes/apps.js';
+import { registerOperateRoutes } from './routes/operate.js';
 import { registerPushRoutes } from './routes/pushes.js';
 import { registerUserRoutes } from './routes/users.js';
+import { WS_MAX_PAYLOAD } from './routes/ws-guard.js';
 import { PaasError } from '@paas/core';
 
 export const VERSION = '0.1.0';
@@ -18,6 +21,9 @@ export function buildApp(p: Platform, opts: { logger?: boolean } = {}): FastifyI
     requestIdHeader: false,
   });
   app.decorateRequest('user', null);
+  app.decorateRequest('wsApp', null);
+  // WebSockets (logs, run): frames over the limit close the socket with 1009.
+  void app.register(websocket, { options: { maxPayload: WS_MAX_PAYLOAD } });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).send(new PaasError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`).toBody());
@@ -26,8 +32,12 @@ export function buildApp(p: Platform, opts: { logger?: boolean } = {}): FastifyI
     request.user = await userForToken(p.store, bearerToken(request.headers.authorization));
   });
   app.get('/v1/health', async () => ({ ok: true, version: VERSION }));
-  registerUserRoutes(app, p);
-  registerAppRoutes(app, p);
-  registerPushRoutes(app, p);
+  // Routes load after the websocket plugin, so that its route hook sees them.
+  void app.register(async (routes) => {
+    registerUserRoutes(routes, p);
+    registerAppRoutes(routes, p);
+    registerPushRoutes(routes, p);
+    registerOperateRoutes(routes, p);
+  });
   return app;
 }

@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { poolProblem, type AddressPool } from './runtime/address-pool.js';
 
 /** Everything the API reads from the environment, in one place. */
 export interface ApiConfig {
@@ -15,10 +16,20 @@ export interface ApiConfig {
   buildMemoryBytes: number;
   buildCpuShares: number;
   instanceMemoryBytes: number;
+  /** CPUs an instance may use unless its service's config says otherwise. */
+  instanceCpus: number;
+  instancePids: number;
+  /** Subnets of app networks: PAAS_NETWORK_POOL=10.208.0.0/12 and PAAS_NETWORK_SIZE=24. */
+  networkPool: AddressPool;
+  /** Lines of retired instances kept per app for paas logs. */
+  logRetainLines: number;
+  /** Full resync of the control loop, besides the engine's events. */
+  resyncIntervalMs: number;
+  /** How long a push, scale or restart waits for the app's lock before DEPLOY_LOCKED. */
+  lockWaitMs: number;
   drainTimeoutMs: number;
   stopGraceMs: number;
   workerAliveMs: number;
-  syncIntervalMs: number;
   maxUploadBytes: number;
   maxUploadEntries: number;
   /** Extra labels put on everything the platform creates (tests use paas.test). */
@@ -30,6 +41,20 @@ function int(value: string | undefined, fallback: number, name: string): number 
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number, got ${JSON.stringify(value)}`);
   return n;
+}
+
+function num(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+function pool(base: string | undefined, size: string | undefined): AddressPool {
+  const out: AddressPool = { base: base || '10.208.0.0/12', size: int(size, 24, 'PAAS_NETWORK_SIZE') };
+  const problem = poolProblem(out);
+  if (problem) throw new Error(`PAAS_NETWORK_POOL: ${problem}`);
+  return out;
 }
 
 function labels(value: string | undefined): Record<string, string> {
@@ -60,7 +85,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     drainTimeoutMs: int(env.PAAS_DRAIN_TIMEOUT_MS, 30_000, 'PAAS_DRAIN_TIMEOUT_MS'),
     stopGraceMs: int(env.PAAS_STOP_GRACE_MS, 10_000, 'PAAS_STOP_GRACE_MS'),
     workerAliveMs: int(env.PAAS_WORKER_ALIVE_MS, 3_000, 'PAAS_WORKER_ALIVE_MS'),
-    syncIntervalMs: int(env.PAAS_SYNC_INTERVAL_MS, 3_000, 'PAAS_SYNC_INTERVAL_MS'),
+    instanceCpus: num(env.PAAS_INSTANCE_CPUS, 1, 'PAAS_INSTANCE_CPUS'),
+    instancePids: int(env.PAAS_INSTANCE_PIDS, 512, 'PAAS_INSTANCE_PIDS'),
+    networkPool: pool(env.PAAS_NETWORK_POOL, env.PAAS_NETWORK_SIZE),
+    logRetainLines: int(env.PAAS_LOG_RETAIN_LINES, 10_000, 'PAAS_LOG_RETAIN_LINES'),
+    resyncIntervalMs: int(env.PAAS_RESYNC_INTERVAL_MS, 60_000, 'PAAS_RESYNC_INTERVAL_MS'),
+    lockWaitMs: int(env.PAAS_LOCK_WAIT_MS, 3_000, 'PAAS_LOCK_WAIT_MS'),
     maxUploadBytes: int(env.PAAS_MAX_UPLOAD_MB, 512, 'PAAS_MAX_UPLOAD_MB') * 1024 * 1024,
     maxUploadEntries: int(env.PAAS_MAX_UPLOAD_ENTRIES, 100_000, 'PAAS_MAX_UPLOAD_ENTRIES'),
     labels: labels(env.PAAS_LABELS),

@@ -1,35 +1,39 @@
 import { PaasError } from '@paas/core';
+import type { Store } from './store/types.js';
+
+export type Release = () => Promise<void>;
 
 /**
- * One deploy-like operation (push, destroy, scale, rollback) per app at a
- * time. In memory: one API process owns an engine, and a crash releases
- * every lock with the process (reconcile then marks interrupted work failed).
+ * One operation (push, scale, restart, destroy, a reconcile pass) per app
+ * at a time, across every API process on one database: the lock lives in
+ * the store (a Postgres advisory lock, or its PGlite equivalent). A process
+ * that dies releases its locks with its connection.
  */
 export class AppLocks {
-  readonly #held = new Set<string>();
-  readonly #generation = new Map<string, number>();
+  constructor(
+    private readonly store: Pick<Store, 'tryLockApp'>,
+    private readonly waitMs = 3_000,
+  ) {}
 
-  acquire(app: string): () => void {
-    if (this.#held.has(app)) {
-      throw new PaasError('DEPLOY_LOCKED', `another push, rollback or scale of ${app} is in progress`, {
-        hint: 'wait for it to finish, then try again',
-      });
+  /** Takes the app's lock or returns null at once when it is held. */
+  tryAcquire(app: string): Promise<Release | null> {
+    return this.store.tryLockApp(app);
+  }
+
+  /**
+   * Takes the app's lock, waiting briefly (a reconcile pass holds it for
+   * milliseconds); throws DEPLOY_LOCKED when another operation keeps it.
+   */
+  async acquire(app: string, what = 'operation'): Promise<Release> {
+    const deadline = Date.now() + this.waitMs;
+    for (let delay = 25; ; delay = Math.min(delay * 2, 250)) {
+      const release = await this.store.tryLockApp(app);
+      if (release) return release;
+      if (Date.now() + delay > deadline) break;
+      await new Promise((r) => setTimeout(r, delay));
     }
-    this.#held.add(app);
-    this.#generation.set(app, this.generation(app) + 1);
-    let released = false;
-    return () => {
-      if (!released) this.#held.delete(app);
-      released = true;
-    };
-  }
-
-  /** Changes each time the app is locked: background work compares it to know its view is stale. */
-  generation(app: string): number {
-    return this.#generation.get(app) ?? 0;
-  }
-
-  isHeld(app: string): boolean {
-    return this.#held.has(app);
+    throw new PaasError('DEPLOY_LOCKED', `another push, rollback, scale or restart of ${app} is in progress (this ${what} did nothing)`, {
+      hint: 'wait for it to finish, then try again',
+    });
   }
 }

@@ -1,24 +1,29 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Dockerode from 'dockerode';
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
+import { Deployer } from './deploy/deployer.js';
 import { AppLocks } from './locks.js';
 import type { Platform } from './platform.js';
-import { reconcile, syncRoutes } from './reconcile.js';
+import { loadPlatformId } from './platform-id.js';
+import { Reconciler } from './reconciler.js';
 import { RouteTableManager } from './route-table.js';
 import { HttpRouterControl } from './router-client.js';
 import { DockerRuntime } from './runtime/index.js';
 import { openStore } from './store/index.js';
 import { hashToken, newToken } from './tokens.js';
 
-/** The API process: opens the store, reconciles, listens; closes gracefully on SIGTERM. */
+/** The API process: opens the store, starts the control loop, listens; closes gracefully on SIGTERM. */
 async function main(): Promise<void> {
   const config = loadConfig();
+  // PAAS_HOME holds the store, tokens and keys: no other local user may read it (reliability 40).
   await mkdir(config.home, { recursive: true, mode: 0o700 });
+  await chmod(config.home, 0o700);
   // Uploads left by a crash are never resumed.
   await rm(join(config.home, 'tmp'), { recursive: true, force: true });
   await mkdir(join(config.home, 'tmp'), { recursive: true, mode: 0o700 });
+  const platformId = await loadPlatformId(config.home);
 
   const store = await openStore({ ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}), dataDir: config.home });
   if ((await store.countUsers()) === 0) {
@@ -29,34 +34,52 @@ async function main(): Promise<void> {
 
   const docker = new Dockerode();
   const router = new HttpRouterControl(config.routerControlUrl, config.routerToken);
+  const runtime = new DockerRuntime(docker, { platformId, labels: config.labels, pool: config.networkPool });
+  const routes = new RouteTableManager(router);
+  const locks = new AppLocks(store, config.lockWaitMs);
+  const labels = { ...config.labels, 'paas.platform': platformId };
+  let log = (msg: string): void => console.log(msg);
+  const deployer = new Deployer({
+    store,
+    runtime,
+    routes,
+    router,
+    domain: config.domain,
+    labels,
+    limits: { memoryBytes: config.instanceMemoryBytes, cpus: config.instanceCpus, pids: config.instancePids },
+    workerAliveMs: config.workerAliveMs,
+    drainTimeoutMs: config.drainTimeoutMs,
+    stopGraceMs: config.stopGraceMs,
+    log: (msg) => log(msg),
+  });
+  const reconciler = new Reconciler({ store, runtime, deployer, locks, routes, resyncIntervalMs: config.resyncIntervalMs, log: (msg) => log(msg) });
   const platform: Platform = {
     config,
+    platformId,
     store,
     docker,
-    runtime: new DockerRuntime(docker, { labels: config.labels }),
+    runtime,
     router,
-    routes: new RouteTableManager(router),
-    locks: new AppLocks(),
+    routes,
+    locks,
+    deployer,
+    wake: (app) => reconciler.wake(app),
   };
   const app = buildApp(platform, { logger: true });
-  const log = (msg: string): void => app.log.info(msg);
+  log = (msg: string): void => app.log.info(msg);
 
-  let reconciled = false;
-  const tick = async (): Promise<void> => {
+  // The first pass needs the router's table version; retry while the router starts.
+  for (let attempt = 1; ; attempt++) {
     try {
-      if (!reconciled) {
-        await reconcile(platform, log);
-        reconciled = true;
-        log('reconciled');
-      } else {
-        await syncRoutes(platform);
-      }
+      await reconciler.start();
+      log(`reconciled (platform ${platformId})`);
+      break;
     } catch (err) {
-      app.log.warn({ err: (err as Error).message }, reconciled ? 'route sync failed' : 'reconcile failed; retrying');
+      if (attempt >= 30) throw err;
+      app.log.warn({ err: (err as Error).message }, 'reconcile failed; retrying');
+      await new Promise((r) => setTimeout(r, 1_000));
     }
-  };
-  await tick();
-  const timer = setInterval(() => void tick(), config.syncIntervalMs);
+  }
 
   await app.listen({ host: config.host, port: config.port });
 
@@ -64,7 +87,7 @@ async function main(): Promise<void> {
   const close = async (): Promise<void> => {
     if (closing) return;
     closing = true;
-    clearInterval(timer);
+    await reconciler.stop();
     await app.close();
     await store.close();
     process.exit(0);

@@ -21,14 +21,25 @@ export interface AppInfo {
   release: string | null;
 }
 
+export type InstanceStatus = 'starting' | 'healthy' | 'unhealthy' | 'crashed' | 'restarting' | 'draining' | 'stopped';
+
 export interface InstanceInfo {
   /** e.g. "www.1" */
   name: string;
   service: string;
   release: string;
-  state: string;
-  /** host:port on 127.0.0.1 for http services */
+  state: InstanceStatus;
+  restarts: number;
+  /** Seconds since the current run started; null when not running. */
+  uptime: number | null;
+  /** Exit code of the last exit while not running. */
+  exitCode: number | null;
+  /** Where the router reaches it (http services). */
   address?: string;
+  /** Only from GET …/ps: percent of one CPU and bytes of memory now. */
+  cpuPercent?: number;
+  memoryBytes?: number;
+  memoryLimitBytes?: number;
 }
 
 export interface ReleaseInfo {
@@ -67,7 +78,14 @@ export type PushEvent =
   | { type: 'deploy.instance'; service: string; instance: string; state: 'starting' | 'healthy' | 'failed' | 'stopped' }
   | { type: 'deploy.switch'; service: string; release: string; targets: number }
   | { type: 'done'; release: string; url: string }
+  /** The end of a scale or restart: the scale now in force. */
+  | { type: 'converged'; release: string; scale: Record<string, number> }
   | { type: 'error'; error: ErrorBody; logs?: string[] };
+
+/** POST /v1/apps/:app/scale */
+export interface ScaleRequest { scale: Record<string, number> }
+/** POST /v1/apps/:app/restart: a service, or one instance of it. */
+export interface RestartRequest { service: string; index?: number }
 
 /** Router control plane: PUT /routes replaces the whole table atomically. */
 export interface RouteTarget {

@@ -3,3 +3,4 @@ export * from './names.js';
 export * from './spec-types.js';
 export * from './api-types.js';
 export * from './spec/index.js';
+export * from './scale.js';

@@ -1,6 +1,6 @@
 import { PaasError, type CodeService } from '@paas/core';
 import { waitHealthy } from '../health/index.js';
-import type { InstanceState, Runtime } from '../runtime/types.js';
+import type { InstanceLimits, InstanceState, Runtime } from '../runtime/types.js';
 import { httpPort, instanceEnv, publishedPorts } from './instance-env.js';
 
 export interface StartInstanceInput {
@@ -11,10 +11,12 @@ export interface StartInstanceInput {
   index: number;
   image: string;
   appEnv?: Record<string, string>;
-  memoryBytes?: number;
+  limits?: InstanceLimits;
   labels?: Record<string, string>;
   workerAliveMs: number;
   onState?: (instance: string, state: 'starting' | 'healthy' | 'failed') => void;
+  /** Called with the instance as soon as it exists, before it is healthy. */
+  onCreated?: (state: InstanceState) => void;
 }
 
 const LOG_LINES = 20;
@@ -35,9 +37,10 @@ export async function startHealthyInstance(input: StartInstanceInput): Promise<I
     image: input.image,
     env: instanceEnv({ app, service, release, index, ...(input.appEnv ? { appEnv: input.appEnv } : {}) }),
     ports: publishedPorts(service),
-    ...(input.memoryBytes ? { memoryBytes: input.memoryBytes } : {}),
+    ...(input.limits ? { limits: input.limits } : {}),
     ...(input.labels ? { labels: input.labels } : {}),
   });
+  input.onCreated?.(state);
   let postinstallOutput: string[] | undefined;
   try {
     if (service.postinstall) {
@@ -55,20 +58,21 @@ export async function startHealthyInstance(input: StartInstanceInput): Promise<I
     };
     const port = httpPort(service);
     const timeoutMs = service.healthcheck.timeout * 1000;
-    const hostPort = port === undefined ? undefined : state.ports[port];
-    if (port !== undefined && hostPort === undefined) {
-      throw new PaasError('RELEASE_UNHEALTHY', `${name} has no published port ${port}`);
+    const address = port === undefined ? undefined : state.addresses[port];
+    if (port !== undefined && address === undefined) {
+      throw new PaasError('RELEASE_UNHEALTHY', `${name} has no address for port ${port}`);
     }
     const result =
-      hostPort === undefined
+      address === undefined
         ? await waitHealthy({ kind: 'worker', aliveForMs: input.workerAliveMs, timeoutMs: Math.max(timeoutMs, input.workerAliveMs + 5_000), isAlive })
         : await waitHealthy({
             kind: 'http',
-            host: '127.0.0.1',
-            port: hostPort,
+            host: address.host,
+            port: address.port,
             path: service.healthcheck.path,
             timeoutMs,
-            intervalMs: Math.max(100, service.healthcheck.interval * 1000),
+            // The first probes come quickly: most apps listen within a few hundred ms.
+            intervalMs: Math.min(Math.max(100, service.healthcheck.interval * 1000), 250),
             isAlive,
           });
     if (!result.healthy) {

@@ -28,14 +28,15 @@ export function appUrl(app: string, domain: string, routerPort: number): string 
   return `http://${app}.${domain}${routerPort === 80 ? '' : `:${routerPort}`}`;
 }
 
-export function targetId(app: string, i: Pick<InstanceState, 'service' | 'release' | 'index'>): string {
-  return `${app}.${i.service}.${i.release}.${i.index}`;
+/** The router's id of an instance: unique per start, since a restarted www.1 is a new instance with the same name. */
+export function targetId(app: string, i: Pick<InstanceState, 'service' | 'release' | 'index' | 'id'>): string {
+  return `${app}.${i.service}.${i.release}.${i.index}.${i.id.slice(0, 12)}`;
 }
 
 export function toTarget(app: string, service: CodeService, i: InstanceState): RouteTarget | undefined {
   const port = httpPort(service);
-  const hostPort = port === undefined ? undefined : i.ports[port];
-  if (hostPort === undefined || !i.running) return undefined;
-  return { id: targetId(app, i), host: '127.0.0.1', port: hostPort };
+  const address = port === undefined ? undefined : i.addresses[port];
+  if (address === undefined || !i.running) return undefined;
+  return { id: targetId(app, i), host: address.host, port: address.port };
 }
 

@@ -1,13 +1,22 @@
 import { buildImage } from '@paas/builders';
 import { PaasError, type AppSpec, type CodeService, type ErrorBody } from '@paas/core';
 import type Dockerode from 'dockerode';
-import { DeployError, deployRelease, retireOthers, type DeployDeps, type Emit } from '../deploy/deployer.js';
+import { DeployError, type Deployer, type Emit } from '../deploy/deployer.js';
 import { appUrl } from '../deploy/routes-for-app.js';
+import type { AppLocks } from '../locks.js';
+import type { Runtime } from '../runtime/types.js';
+import type { Store } from '../store/types.js';
 import { BuildLog } from './build-log.js';
 
-export interface PushDeps extends DeployDeps {
+export interface PushDeps {
+  store: Store;
+  runtime: Runtime;
+  deployer: Deployer;
+  locks: AppLocks;
   docker: Dockerode;
+  domain: string;
   routerPort: number;
+  labels: Record<string, string>;
   buildCaFile: string | undefined;
   buildMemoryBytes: number;
   buildCpuShares: number;
@@ -21,6 +30,10 @@ export interface PushInput {
   sourceDir: string;
   clean: boolean;
   emit: Emit;
+  /** Releases the app's lock: called at the switch, before the old instances are retired. */
+  unlock: () => Promise<void>;
+  /** Runs after the push is over (retiring the old instances, pruning images); the response does not wait for it. */
+  background: (work: Promise<unknown>) => void;
 }
 
 /**
@@ -49,16 +62,21 @@ export async function runPush(deps: PushDeps, input: PushInput): Promise<string 
     }
 
     const release = await store.createRelease({ app, buildId, spec, images, env: {} });
-    await deployRelease(deps, release, emitAndLog);
+    const old = await deps.deployer.deploy(release, emitAndLog);
+    // Live: the lock goes at the switch, and the old instances are drained
+    // in the background, so `paas push` ends when the app is live.
+    await input.unlock();
+    input.background(
+      deps.deployer
+        .retire(app, old)
+        .then(() => pruneUnderLock(deps, app))
+        .catch(() => undefined),
+    );
     await store.finishBuild(buildId, 'succeeded');
     await store.addEvent({ app, actor: input.actor, action: 'push', detail: { build: buildId, release: release.id } });
+    if (old.length > 0) emitAndLog({ type: 'log', line: `retiring ${old.length} old instance${old.length === 1 ? '' : 's'} in the background` });
     emitAndLog({ type: 'done', release: release.id, url: appUrl(app, deps.domain, deps.routerPort) });
     await log.flush();
-    // Old instances are drained after the new ones took over; the push is
-    // live already, so this no longer delays traffic. The CLI reads on until
-    // the stream ends, so the lock is free again when it returns.
-    await retireOthers(deps, app, release.id, emit).catch(() => undefined);
-    await pruneImages(deps, app).catch(() => undefined);
     return release.id;
   } catch (err) {
     const error = err instanceof DeployError ? err.error : asPaasError(err);
@@ -96,6 +114,17 @@ async function buildService(deps: PushDeps, input: PushInput, service: CodeServi
 export const KEPT_RELEASES = 5;
 
 /** Removes the images of failed releases and of releases older than the last KEPT_RELEASES. */
+/** Pruning needs the lock: a push that started meanwhile builds an image no release names yet. Skipped then; the next push prunes. */
+async function pruneUnderLock(deps: PushDeps, app: string): Promise<void> {
+  const release = await deps.locks.tryAcquire(app);
+  if (!release) return;
+  try {
+    await pruneImages(deps, app);
+  } finally {
+    await release();
+  }
+}
+
 async function pruneImages(deps: PushDeps, app: string): Promise<void> {
   const releases = (await deps.store.listReleases(app)).filter((r) => r.status === 'active' || r.status === 'superseded');
   const keep = releases.slice(0, KEPT_RELEASES).flatMap((r) => Object.values(r.images));

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { loadApp, requireUser } from '../auth.js';
 import { appUrl } from '../deploy/routes-for-app.js';
 import { destroyApp } from '../deploy/destroy-app.js';
+import { instanceStatus, routedTargets, toInstanceInfo } from '../operate/instance-info.js';
 import type { Platform } from '../platform.js';
 import type { AppRow } from '../store/types.js';
 
@@ -46,22 +47,14 @@ export function registerAppRoutes(app: FastifyInstance, p: Platform): void {
       p.runtime.listInstances({ app: row.name }),
       p.store.listBuilds(row.name),
     ]);
+    const routed = routedTargets(p.routes.appRoutes(row.name));
     return {
       ...base,
       spec: active?.spec ?? null,
       scale,
       instances: instances
-        .map((i): InstanceInfo => {
-          const port = Object.values(i.ports)[0];
-          return {
-            name: `${i.service}.${i.index}`,
-            service: i.service,
-            release: i.release,
-            state: i.running ? 'running' : `exited (${i.exitCode ?? '?'})`,
-            ...(port !== undefined ? { address: `127.0.0.1:${port}` } : {}),
-          };
-        })
-        .sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true })),
+        .map((i): InstanceInfo => toInstanceInfo(i, instanceStatus(i, p.deployer, routed.get(i.service), row.name)))
+        .sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }) || a.release.localeCompare(b.release, undefined, { numeric: true })),
       releases: releases.map(
         (r): ReleaseInfo => ({
           id: r.id,
@@ -87,12 +80,12 @@ export function registerAppRoutes(app: FastifyInstance, p: Platform): void {
   app.delete('/v1/apps/:app', async (request, reply) => {
     const user = requireUser(request);
     const row = await loadApp(p.store, user, (request.params as { app: string }).app);
-    const release = p.locks.acquire(row.name);
+    const unlock = await p.locks.acquire(row.name, 'destroy');
     try {
       await destroyApp(p, row.name);
       await p.store.addEvent({ app: null, actor: user.name, action: 'app.destroy', detail: { app: row.name } });
     } finally {
-      release();
+      await unlock();
     }
     return reply.status(204).send();
   });

@@ -4,13 +4,29 @@ import type { PushEvent } from '@paas/core';
 import type { FastifyInstance } from 'fastify';
 import { loadApp, requireUser } from '../auth.js';
 import type { Platform } from '../platform.js';
-import { pushDeps } from '../platform.js';
 import { readSpec } from '../push/read-spec.js';
-import { asPaasError, runPush } from '../push/run-push.js';
+import { asPaasError, runPush, type PushDeps } from '../push/run-push.js';
 import { newId } from '../tokens.js';
 import { extractUpload } from '../upload/index.js';
 
 const ARCHIVE_TYPES = ['application/gzip', 'application/x-gzip', 'application/octet-stream'];
+
+export function pushDeps(p: Platform): PushDeps {
+  const c = p.config;
+  return {
+    store: p.store,
+    runtime: p.runtime,
+    deployer: p.deployer,
+    locks: p.locks,
+    docker: p.docker,
+    domain: c.domain,
+    routerPort: c.routerPort,
+    labels: p.deployer.opts.labels,
+    buildCaFile: c.buildCaFile,
+    buildMemoryBytes: c.buildMemoryBytes,
+    buildCpuShares: c.buildCpuShares,
+  };
+}
 
 export function registerPushRoutes(app: FastifyInstance, p: Platform): void {
   // Leave the body unread: the handler streams it through the upload checks.
@@ -20,7 +36,14 @@ export function registerPushRoutes(app: FastifyInstance, p: Platform): void {
     const user = requireUser(request);
     const row = await loadApp(p.store, user, (request.params as { app: string }).app);
     const query = request.query as { clean?: string; strict?: string };
-    const releaseLock = p.locks.acquire(row.name);
+    const lock = await p.locks.acquire(row.name, 'push');
+    let unlocked = false;
+    const unlock = async (): Promise<void> => {
+      if (unlocked) return;
+      unlocked = true;
+      await lock();
+      p.wake(row.name);
+    };
     const buildId = newId(4);
     const dir = join(p.config.home, 'tmp', `push-${buildId}`);
     try {
@@ -49,13 +72,15 @@ export function registerPushRoutes(app: FastifyInstance, p: Platform): void {
           sourceDir: dir,
           clean: query.clean === '1' || query.clean === 'true',
           emit,
+          unlock,
+          background: (work) => void work.catch((err: unknown) => request.log.warn({ err }, 'retiring old instances failed')),
         });
       } catch (err) {
         emit({ type: 'error', error: asPaasError(err).toBody() });
       }
       res.end();
     } finally {
-      releaseLock();
+      await unlock();
       await rm(dir, { recursive: true, force: true });
     }
   });

@@ -1,85 +1,107 @@
 import type Dockerode from 'dockerode';
+import type { Readable } from 'node:stream';
 import { PaasError } from '@paas/core';
+import { DEFAULT_POOL, freeSubnets, type AddressPool } from './address-pool.js';
 import { demuxFrames, splitLines } from './demux.js';
+import { execProcess, processArgv, startOneOff } from './docker-process.js';
 import { engine, engineUnless404, statusCodeOf, toEngineError } from './engine-errors.js';
 import { toEnvList } from './env-list.js';
 import { APP_HOME, environmentArchive } from './environment-archive.js';
 import { execInInstance } from './exec-instance.js';
-import { toInstanceState } from './instance-state.js';
+import { PUBLISH_HOST, toInstanceState } from './instance-state.js';
+import { LogFrameParser, sinceParam } from './log-frames.js';
 import { LABEL, containerName, instanceName, networkName } from './names.js';
-import type { ExecResult, InstanceSpec, InstanceState, Runtime } from './types.js';
+import type {
+  ExecResult, InstanceSpec, InstanceState, InstanceStats, LogLine, LogOptions, ProcessSession, ProcessSpec, Runtime, RuntimeEvent,
+} from './types.js';
 
 export interface DockerRuntimeOptions {
+  /** The platform's id: in every label, filter and name of this runtime. */
+  platformId: string;
   /** Added to every container, network and filter of this runtime (tests: paas.test=<run id>). */
   labels?: Record<string, string>;
+  /** Where app networks' subnets come from. */
+  pool?: AddressPool;
+  /** Rotation of each instance's engine log. */
+  logMaxBytes?: number;
+  logMaxFiles?: number;
 }
+
+/** Defaults of an instance's limits when the service names none. */
+export const DEFAULT_PIDS = 512;
 
 /** The single-machine driver: plain containers on a per-app bridge network. */
 export class DockerRuntime implements Runtime {
   private readonly labels: Record<string, string>;
+  private readonly platform: string;
+  private readonly pool: AddressPool;
+  private readonly logConfig: { Type: string; Config: Record<string, string> };
 
-  constructor(private readonly docker: Dockerode, opts: DockerRuntimeOptions = {}) {
-    this.labels = { ...opts.labels };
+  constructor(private readonly docker: Dockerode, opts: DockerRuntimeOptions) {
+    this.platform = opts.platformId;
+    this.labels = { ...opts.labels, [LABEL.platform]: opts.platformId };
+    this.pool = opts.pool ?? DEFAULT_POOL;
+    this.logConfig = {
+      Type: 'json-file',
+      Config: { 'max-size': String(opts.logMaxBytes ?? 10 * 1024 * 1024), 'max-file': String(opts.logMaxFiles ?? 3) },
+    };
   }
 
   async ensureNetwork(app: string): Promise<void> {
-    const name = networkName(app);
+    const name = networkName(this.platform, app);
     if (await engineUnless404(this.docker.getNetwork(name).inspect())) return;
-    try {
-      await this.docker.createNetwork({
-        Name: name,
-        Driver: 'bridge',
-        CheckDuplicate: true, // the engine otherwise allows two networks with one name
-        Labels: { ...this.labels, [LABEL.app]: app, [LABEL.managed]: '1' },
-      });
-    } catch (err) {
-      if (statusCodeOf(err) === 409) return; // created concurrently
-      throw toEngineError(err);
+    const taken = (await engine(this.docker.listNetworks()))
+      .flatMap((n) => n.IPAM?.Config ?? [])
+      .map((c) => c.Subnet)
+      .filter((s): s is string => typeof s === 'string');
+    let tries = 0;
+    for (const { subnet, gateway } of freeSubnets(this.pool, taken)) {
+      try {
+        await this.docker.createNetwork({
+          Name: name,
+          Driver: 'bridge',
+          CheckDuplicate: true, // the engine otherwise allows two networks with one name
+          IPAM: { Driver: 'default', Config: [{ Subnet: subnet, Gateway: gateway }] },
+          Labels: { ...this.labels, [LABEL.app]: app, [LABEL.managed]: '1' },
+        });
+        return;
+      } catch (err) {
+        if (statusCodeOf(err) === 409) return; // created concurrently
+        // Another platform on this engine took the subnet since we listed: try the next one.
+        if (/overlap/i.test((err as Error).message) && ++tries < 64) continue;
+        throw toEngineError(err);
+      }
     }
+    throw new PaasError('DEPLOY_FAILED', `no free subnet left in the address pool ${this.pool.base} for ${app}'s network`, {
+      hint: 'set PAAS_NETWORK_POOL to a larger range, or destroy apps you no longer need',
+    });
   }
 
   async removeNetwork(app: string): Promise<void> {
-    await engineUnless404(this.docker.getNetwork(networkName(app)).remove());
+    await engineUnless404(this.docker.getNetwork(networkName(this.platform, app)).remove());
   }
 
   async startInstance(spec: InstanceSpec): Promise<InstanceState> {
-    const env = toEnvList(spec.env);
     await this.ensureNetwork(spec.app);
-    const name = containerName(spec);
-    const network = networkName(spec.app);
+    const name = containerName(this.platform, spec);
     const exposed: Record<string, object> = {};
     const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
     for (const port of spec.ports) {
       exposed[`${port}/tcp`] = {};
       // Loopback only: the router on this machine is the one way in.
-      bindings[`${port}/tcp`] = [{ HostIp: '127.0.0.1', HostPort: '' }];
+      bindings[`${port}/tcp`] = [{ HostIp: PUBLISH_HOST, HostPort: '' }];
     }
     const container = await this.createContainer(name, spec.image, {
-      name,
-      Image: spec.image,
-      Env: env,
-      ...(spec.command ? { Cmd: spec.command } : {}),
-      Labels: {
-        ...this.labels,
-        ...spec.labels,
-        [LABEL.app]: spec.app,
-        [LABEL.service]: spec.service,
-        [LABEL.release]: spec.release,
+      ...this.containerOptions(name, spec, {
         [LABEL.instance]: instanceName(spec.service, spec.index),
         [LABEL.managed]: '1',
-      },
+      }),
       ExposedPorts: exposed,
-      HostConfig: {
-        PortBindings: bindings,
-        // Instances come back after a daemon or machine restart; `paas stop` is the only stop.
-        RestartPolicy: { Name: 'unless-stopped' },
-        NetworkMode: network,
-        // tini as PID 1: apps that ignore SIGTERM as PID 1 still stop, zombies are reaped.
-        Init: true,
-        ...(spec.memoryBytes !== undefined ? { Memory: spec.memoryBytes } : {}),
-        ...(spec.cpuShares !== undefined ? { CpuShares: spec.cpuShares } : {}),
-      },
-      NetworkingConfig: { EndpointsConfig: { [network]: { Aliases: spec.aliases ?? [] } } },
+      ...(spec.command ? { Cmd: spec.command } : {}),
+    }, {
+      PortBindings: bindings,
+      // Instances come back after a daemon or machine restart; `paas scale` to 0 is the only stop.
+      RestartPolicy: { Name: 'unless-stopped' },
     });
     try {
       // Written before start so the app finds it on its first line of code.
@@ -96,6 +118,48 @@ export class DockerRuntime implements Runtime {
     const state = await this.inspectInstance(container.id);
     if (!state) throw new PaasError('DEPLOY_FAILED', `${name} disappeared right after it started`);
     return state;
+  }
+
+  /**
+   * Create options shared by instances and one-off containers: the isolation
+   * of architecture.md (reliability 37): the app user, no capabilities
+   * beyond the type's, no-new-privileges, pids/CPU/memory limits with no
+   * swap beyond memory, rotated logs, tini as PID 1.
+   */
+  private containerOptions(
+    name: string,
+    spec: InstanceSpec,
+    labels: Record<string, string>,
+  ): Dockerode.ContainerCreateOptions {
+    const network = networkName(this.platform, spec.app);
+    const limits = spec.limits ?? {};
+    return {
+      name,
+      Image: spec.image,
+      Env: toEnvList(spec.env),
+      User: 'app',
+      Labels: {
+        ...spec.labels,
+        ...this.labels,
+        [LABEL.app]: spec.app,
+        [LABEL.service]: spec.service,
+        [LABEL.release]: spec.release,
+        ...labels,
+      },
+      HostConfig: {
+        NetworkMode: network,
+        // tini as PID 1: apps that ignore SIGTERM as PID 1 still stop, zombies are reaped.
+        Init: true,
+        CapDrop: ['ALL'],
+        ...(limits.capAdd && limits.capAdd.length > 0 ? { CapAdd: limits.capAdd } : {}),
+        SecurityOpt: ['no-new-privileges:true'],
+        PidsLimit: limits.pids ?? DEFAULT_PIDS,
+        ...(limits.cpus !== undefined ? { NanoCpus: Math.round(limits.cpus * 1e9) } : {}),
+        ...(limits.memoryBytes !== undefined ? { Memory: limits.memoryBytes, MemorySwap: limits.memoryBytes } : {}),
+        LogConfig: this.logConfig,
+      },
+      NetworkingConfig: { EndpointsConfig: { [network]: { Aliases: spec.aliases ?? [] } } },
+    };
   }
 
   async inspectInstance(id: string): Promise<InstanceState | null> {
@@ -122,23 +186,30 @@ export class DockerRuntime implements Runtime {
     return execInInstance(this.docker, id, command, timeoutMs);
   }
 
-  async stopInstance(id: string, graceMs: number): Promise<void> {
-    const container = this.docker.getContainer(id);
+  async haltInstance(id: string, graceMs: number): Promise<void> {
     try {
       // The engine sends SIGTERM, waits t seconds, then SIGKILL.
-      await container.stop({ t: Math.max(0, Math.ceil(graceMs / 1000)) });
+      await this.docker.getContainer(id).stop({ t: Math.max(0, Math.ceil(graceMs / 1000)) });
     } catch (err) {
       const status = statusCodeOf(err);
-      if (status === 404) return;
-      if (status !== 304) throw toEngineError(err); // 304: already stopped
+      if (status === 404 || status === 304) return; // gone, or already stopped
+      throw toEngineError(err);
     }
+  }
+
+  async removeInstance(id: string): Promise<void> {
     try {
-      await container.remove({ v: false, force: true }); // data lives in named volumes, kept
+      await this.docker.getContainer(id).remove({ v: false, force: true }); // data lives in named volumes, kept
     } catch (err) {
       const status = statusCodeOf(err);
       if (status === 404 || status === 409) return; // gone, or removal already in progress
       throw toEngineError(err);
     }
+  }
+
+  async stopInstance(id: string, graceMs: number): Promise<void> {
+    await this.haltInstance(id, graceMs);
+    await this.removeInstance(id);
   }
 
   async tailLogs(id: string, lines: number): Promise<string[]> {
@@ -172,8 +243,123 @@ export class DockerRuntime implements Runtime {
     return code;
   }
 
+  async *logs(id: string, opts: LogOptions): AsyncIterable<LogLine> {
+    const follow = opts.follow === true;
+    const params = {
+      stdout: true,
+      stderr: true,
+      timestamps: true,
+      ...(opts.tail !== undefined ? { tail: opts.tail } : {}),
+      ...(opts.since !== undefined ? { since: sinceParam(opts.since) } : {}),
+    };
+    const container = this.docker.getContainer(id);
+    const parser = new LogFrameParser();
+    if (!follow) {
+      const raw = await engineUnless404(container.logs({ ...params, follow: false } as unknown as Dockerode.ContainerLogsOptions & { follow: false }));
+      if (raw === undefined) return;
+      yield* parser.push(raw as Buffer);
+      yield* parser.end();
+      return;
+    }
+    const stream = (await engineUnless404(
+      container.logs({ ...params, follow: true } as unknown as Dockerode.ContainerLogsOptions & { follow: true }),
+    )) as Readable | undefined;
+    if (stream === undefined) return;
+    const abort = (): void => void stream.destroy();
+    opts.signal?.addEventListener('abort', abort, { once: true });
+    try {
+      for await (const chunk of stream) yield* parser.push(chunk as Buffer);
+      yield* parser.end();
+    } catch (err) {
+      if (!opts.signal?.aborted) throw toEngineError(err);
+    } finally {
+      opts.signal?.removeEventListener('abort', abort);
+      stream.destroy();
+    }
+  }
+
+  attach(id: string, proc: ProcessSpec): Promise<ProcessSession> {
+    return execProcess(this.docker, id, proc);
+  }
+
+  async runOneOff(spec: InstanceSpec, proc: ProcessSpec): Promise<ProcessSession> {
+    await this.ensureNetwork(spec.app);
+    const name = `${containerName(this.platform, spec)}-run`;
+    const options = this.containerOptions(name, spec, { [LABEL.oneOff]: '1' });
+    const container = await this.createContainer(name, spec.image, {
+      ...options,
+      Cmd: processArgv(proc),
+      ...(proc.user ? { User: proc.user } : {}),
+      Env: [...(options.Env ?? []), ...toEnvList(proc.env ?? {})],
+      Tty: proc.tty,
+      OpenStdin: true,
+      StdinOnce: true,
+      AttachStdin: true,
+      AttachStdout: true,
+      AttachStderr: true,
+    });
+    try {
+      await engine(container.putArchive(await environmentArchive(spec.env), { path: APP_HOME }));
+    } catch (err) {
+      await engineUnless404(container.remove({ force: true })).catch(() => undefined);
+      throw err;
+    }
+    return startOneOff(this.docker, container, proc);
+  }
+
+  async stats(id: string): Promise<InstanceStats | null> {
+    const raw = (await engineUnless404(this.docker.getContainer(id).stats({ stream: false }))) as Dockerode.ContainerStats | undefined;
+    if (!raw || !raw.cpu_stats?.cpu_usage) return null;
+    const cpuDelta = raw.cpu_stats.cpu_usage.total_usage - (raw.precpu_stats?.cpu_usage?.total_usage ?? 0);
+    const systemDelta = (raw.cpu_stats.system_cpu_usage ?? 0) - (raw.precpu_stats?.system_cpu_usage ?? 0);
+    const cpus = raw.cpu_stats.online_cpus ?? raw.cpu_stats.cpu_usage.percpu_usage?.length ?? 1;
+    const cpuPercent = systemDelta > 0 && cpuDelta > 0 ? (cpuDelta / systemDelta) * cpus * 100 : 0;
+    // Page cache counts towards usage; `docker stats` subtracts it too.
+    const cache = (raw.memory_stats?.stats as Record<string, number> | undefined)?.total_inactive_file ?? 0;
+    return {
+      cpuPercent: Math.round(cpuPercent * 10) / 10,
+      memoryBytes: Math.max(0, (raw.memory_stats?.usage ?? 0) - cache),
+      memoryLimitBytes: raw.memory_stats?.limit ?? 0,
+    };
+  }
+
+  async *events(signal: AbortSignal): AsyncIterable<RuntimeEvent> {
+    const stream = (await engine(
+      this.docker.getEvents({
+        filters: {
+          type: ['container'],
+          label: Object.entries(this.labels).map(([k, v]) => `${k}=${v}`),
+          event: ['start', 'die', 'destroy', 'restart', 'oom', 'kill', 'stop'],
+        },
+      }),
+    )) as Readable;
+    const abort = (): void => void stream.destroy();
+    signal.addEventListener('abort', abort, { once: true });
+    let partial = '';
+    try {
+      for await (const chunk of stream) {
+        const lines = (partial + (chunk as Buffer).toString('utf8')).split('\n');
+        partial = lines.pop() ?? '';
+        for (const line of lines) {
+          if (line.trim() === '') continue;
+          const e = JSON.parse(line) as { id?: string; Action?: string; status?: string; Actor?: { Attributes?: Record<string, string> } };
+          const attrs = e.Actor?.Attributes ?? {};
+          if (attrs[LABEL.oneOff] === '1') continue;
+          yield { app: attrs[LABEL.app] ?? '', id: e.id ?? '', action: (e.Action ?? e.status ?? '').split(':')[0] ?? '' };
+        }
+      }
+    } catch (err) {
+      if (!signal.aborted) throw toEngineError(err);
+    } finally {
+      signal.removeEventListener('abort', abort);
+      stream.destroy();
+    }
+  }
+
   async removeAppImages(app: string, keep: readonly string[] = []): Promise<number> {
-    const images = await engine(this.docker.listImages({ filters: { label: [`${LABEL.app}=${app}`] } }));
+    const images = await engine(
+      this.docker.listImages({ filters: { label: [`${LABEL.app}=${app}`, `${LABEL.platform}=${this.platform}`] } }),
+    );
     let removed = 0;
     for (const image of images) {
       if (keep.includes(image.Id)) continue;
@@ -186,9 +372,14 @@ export class DockerRuntime implements Runtime {
     return removed;
   }
 
-  private async createContainer(name: string, image: string, options: Dockerode.ContainerCreateOptions): Promise<Dockerode.Container> {
+  private async createContainer(
+    name: string,
+    image: string,
+    options: Dockerode.ContainerCreateOptions,
+    hostConfig: Dockerode.HostConfig = {},
+  ): Promise<Dockerode.Container> {
     try {
-      return await this.docker.createContainer(options);
+      return await this.docker.createContainer({ ...options, HostConfig: { ...options.HostConfig, ...hostConfig } });
     } catch (err) {
       const status = statusCodeOf(err);
       if (status === 409) {

@@ -1,17 +1,20 @@
 import type { ContainerInspectInfo } from 'dockerode';
 import { LABEL } from './names.js';
-import type { InstanceState } from './types.js';
+import type { Address, InstanceState } from './types.js';
 
-/** container port → host port, from inspect's "8080/tcp": [{ HostIp, HostPort }]. */
-export function publishedPorts(info: ContainerInspectInfo): Record<number, number> {
-  const ports: Record<number, number> = {};
+/** The docker driver publishes instance ports on loopback; the router on this machine is the one way in. */
+export const PUBLISH_HOST = '127.0.0.1';
+
+/** container port → address, from inspect's "8080/tcp": [{ HostIp, HostPort }]. */
+export function publishedAddresses(info: ContainerInspectInfo): Record<number, Address> {
+  const out: Record<number, Address> = {};
   for (const [key, bindings] of Object.entries(info.NetworkSettings?.Ports ?? {})) {
     const [port, proto] = key.split('/');
     if (proto !== 'tcp' || !bindings) continue;
-    const loopback = bindings.find((b) => b.HostIp === '127.0.0.1') ?? bindings[0];
-    if (loopback?.HostPort) ports[Number(port)] = Number(loopback.HostPort);
+    const loopback = bindings.find((b) => b.HostIp === PUBLISH_HOST) ?? bindings[0];
+    if (loopback?.HostPort) out[Number(port)] = { host: PUBLISH_HOST, port: Number(loopback.HostPort) };
   }
-  return ports;
+  return out;
 }
 
 export function toInstanceState(info: ContainerInspectInfo): InstanceState {
@@ -20,6 +23,7 @@ export function toInstanceState(info: ContainerInspectInfo): InstanceState {
   // Between a crash and the restart policy's next start the engine reports
   // Running and Restarting together; for us that instance is not running.
   const running = info.State.Running && !info.State.Restarting;
+  const started = !info.State.StartedAt || info.State.StartedAt.startsWith('0001') ? null : new Date(info.State.StartedAt);
   return {
     id: info.Id,
     name: info.Name.replace(/^\//, ''),
@@ -29,8 +33,9 @@ export function toInstanceState(info: ContainerInspectInfo): InstanceState {
     index: Number(instance.slice(instance.lastIndexOf('.') + 1)) || 0,
     running,
     restarting: info.State.Restarting,
-    exitCode: running || !info.State.StartedAt || info.State.StartedAt.startsWith('0001') ? null : info.State.ExitCode,
+    exitCode: running || started === null ? null : info.State.ExitCode,
     restartCount: info.RestartCount,
-    ports: publishedPorts(info),
+    startedAt: started,
+    addresses: publishedAddresses(info),
   };
 }

@@ -1,20 +1,26 @@
+import { randomBytes } from 'node:crypto';
 import type { InstanceSpec } from './types.js';
 
 /** Labels the scheduler finds instances by; see docs/architecture.md. */
 export const LABEL = {
+  /** The platform's own id (PAAS_HOME/platform-id): two platforms on one engine never see each other's objects. */
+  platform: 'paas.platform',
   app: 'paas.app',
   service: 'paas.service',
   release: 'paas.release',
   instance: 'paas.instance',
   managed: 'paas.managed',
+  /** One-off containers of `paas run` (not instances: the scheduler ignores them). */
+  oneOff: 'paas.oneoff',
 } as const;
 
-export function networkName(app: string): string {
-  return `paas-${app}`;
+export function networkName(platform: string, app: string): string {
+  return `paas-${platform}-${app}`;
 }
 
-export function containerName(spec: Pick<InstanceSpec, 'app' | 'service' | 'release' | 'index'>): string {
-  return `paas-${spec.app}-${spec.service}-${spec.release}-${spec.index}`;
+/** Unique per start: a restarted www.1 of the same release gets a new name. */
+export function containerName(platform: string, spec: Pick<InstanceSpec, 'app' | 'service' | 'release' | 'index'>): string {
+  return `paas-${platform}-${spec.app}-${spec.service}-${spec.release}-${spec.index}-${randomBytes(3).toString('hex')}`;
 }
 
 /** "www.1": how users name an instance (`paas logs www.1`). */

@@ -1,20 +1,42 @@
+import type { Readable, Writable } from 'node:stream';
+
 /**
- * What the scheduler needs from a container runtime. The docker driver
- * implements it with dockerode; unit tests of the scheduler use a fake.
+ * What the scheduler needs from a container runtime (architecture.md
+ * "Scheduler and runtime drivers"). The driver owns everything
+ * engine-specific: addresses, image references, names, isolation. The docker
+ * driver implements it with dockerode; unit tests of the scheduler use a fake
+ * (test/helpers/fake-runtime.ts).
  */
+
+/** Where the router reaches one port of an instance; only the driver knows it. */
+export interface Address {
+  host: string;
+  port: number;
+}
+
+/** Limits and privileges of one instance (architecture.md "isolation"). */
+export interface InstanceLimits {
+  memoryBytes?: number;
+  /** CPUs as a fraction (0.5 = half a core). */
+  cpus?: number;
+  pids?: number;
+  /** Capabilities kept on top of none (most types need none). */
+  capAdd?: string[];
+}
+
 export interface InstanceSpec {
   app: string;
   service: string;
   release: string;        // "v3"
   index: number;          // 1-based: instance "www.1"
-  image: string;          // image id or tag
+  /** An image reference the driver can resolve on every node it may place the instance on. */
+  image: string;
   env: Record<string, string>;
-  /** Container ports to publish on 127.0.0.1 with an ephemeral host port (http ports). */
+  /** Container ports the router or the app's peers reach (http and tcp ports). */
   ports: number[];
   /** Network aliases on the app network (data services use their service name). */
   aliases?: string[];
-  memoryBytes?: number;
-  cpuShares?: number;
+  limits?: InstanceLimits;
   /** Extra labels, e.g. paas.test=<run id> in tests. */
   labels?: Record<string, string>;
   /** Overrides the image's command (argv, no shell). */
@@ -22,8 +44,8 @@ export interface InstanceSpec {
 }
 
 export interface InstanceState {
-  id: string;             // container id
-  name: string;           // container name, e.g. "paas-blog-www-v3-1"
+  id: string;             // driver id (a container id for docker)
+  name: string;           // e.g. "paas-3f9a1c-blog-www-v3-1-k2x9"
   app: string;
   service: string;
   release: string;
@@ -34,28 +56,101 @@ export interface InstanceState {
   /** Code of the last exit while not running; null while running or before a first start. */
   exitCode: number | null;
   restartCount: number;
-  /** container port → host port on 127.0.0.1 */
-  ports: Record<number, number>;
+  /** When the current run started; null before a first start. */
+  startedAt: Date | null;
+  /** container port → where the router reaches it. */
+  addresses: Record<number, Address>;
 }
 
 export interface ExecResult { exitCode: number; output: string }
+
+export interface LogLine {
+  /** RFC 3339 with the engine's precision, e.g. 2026-11-29T10:00:00.123456789Z; sorts as text. */
+  time: string;
+  stream: 'stdout' | 'stderr';
+  /** One line without its newline. */
+  text: string;
+}
+
+export interface LogOptions {
+  follow?: boolean;
+  /** Last N lines (before following); all when undefined. */
+  tail?: number;
+  since?: Date;
+  signal?: AbortSignal;
+}
+
+/** A process to start in an instance (`paas run`) or a one-off container. */
+export interface ProcessSpec {
+  argv: string[];
+  tty: boolean;
+  /** Default: the app user. */
+  user?: string;
+  /** Default: ~/current, else ~. */
+  workdir?: string;
+  env?: Record<string, string>;
+  cols?: number;
+  rows?: number;
+}
+
+/** A running process: streams in, streams out, an exit code at the end. */
+export interface ProcessSession {
+  /** Ending it sends EOF to the process. */
+  stdin: Writable;
+  /** With a TTY: everything the terminal shows; otherwise the process's stdout. */
+  stdout: Readable;
+  /** Null with a TTY (merged into stdout). */
+  stderr: Readable | null;
+  resize(cols: number, rows: number): Promise<void>;
+  /** Resolves with the exit code once the process ended and its output was read. */
+  wait(): Promise<number>;
+  /** Ends the process (and a one-off container) early. */
+  kill(): Promise<void>;
+}
+
+export interface InstanceStats {
+  /** Percent of one CPU, averaged over the engine's sampling window. */
+  cpuPercent: number;
+  memoryBytes: number;
+  memoryLimitBytes: number;
+}
+
+/** Something happened to an instance; the reconciler only uses it as a wake-up. */
+export interface RuntimeEvent {
+  app: string;
+  id: string;
+  action: string;        // start, die, destroy, restart, oom …
+}
 
 export interface Runtime {
   /** Creates the app's network when missing (idempotent). */
   ensureNetwork(app: string): Promise<void>;
   removeNetwork(app: string): Promise<void>;
-  /** Creates and starts an instance; writes /home/app/environment.json before start. */
+  /** Creates and starts an instance; writes ~/environment.json before start. */
   startInstance(spec: InstanceSpec): Promise<InstanceState>;
   inspectInstance(id: string): Promise<InstanceState | null>;
-  /** Instances with paas.app=app (and optionally the service / release). */
+  /** Instances of this platform (optionally of one app / service / release). */
   listInstances(filter: { app?: string; service?: string; release?: string }): Promise<InstanceState[]>;
   /** Runs `sh -c command` as the app user in ~/current; output is stdout+stderr interleaved. */
   exec(id: string, command: string, timeoutMs: number): Promise<ExecResult>;
-  /** SIGTERM, then SIGKILL after graceMs; then the container is removed. */
+  /** SIGTERM, then SIGKILL after graceMs; the instance stays (its logs can still be read) until removeInstance. */
+  haltInstance(id: string, graceMs: number): Promise<void>;
+  removeInstance(id: string): Promise<void>;
+  /** haltInstance then removeInstance. */
   stopInstance(id: string, graceMs: number): Promise<void>;
-  /** Last N lines of the instance's output. */
+  /** Last N lines of the instance's output, as text. */
   tailLogs(id: string, lines: number): Promise<string[]>;
-  /** Removes the images labelled paas.app=app, except those in `keep` (image ids); returns how many it tried. */
+  /** The instance's output as lines with times; ends when the instance is removed (follow) or at the end (no follow). */
+  logs(id: string, opts: LogOptions): AsyncIterable<LogLine>;
+  /** Starts a process in a running instance. */
+  attach(id: string, proc: ProcessSpec): Promise<ProcessSession>;
+  /** Runs a process in a fresh container of the spec's image; the container is removed when it ends. */
+  runOneOff(spec: InstanceSpec, proc: ProcessSpec): Promise<ProcessSession>;
+  /** CPU and memory now; null for an instance that does not run. */
+  stats(id: string): Promise<InstanceStats | null>;
+  /** Instance events of this platform until the signal aborts; ends when the engine goes away. */
+  events(signal: AbortSignal): AsyncIterable<RuntimeEvent>;
+  /** Removes this platform's images of the app, except those in `keep` (image references); returns how many it tried. */
   removeAppImages(app: string, keep?: readonly string[]): Promise<number>;
   /**
    * Exit code of the instance's most recent exit, also after the restart

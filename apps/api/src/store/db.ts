@@ -15,6 +15,12 @@ export interface Queryable {
 export interface Db extends Queryable {
   /** Runs fn in BEGIN … COMMIT on one connection; rolls back when fn throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Takes the named lock if no one holds it, across every process on this
+   * database; returns its release, or null when it is held. A process that
+   * dies releases its locks with its connection.
+   */
+  tryLock(name: string): Promise<(() => Promise<void>) | null>;
   close(): Promise<void>;
 }
 
@@ -54,3 +60,6 @@ export function toDbError(err: unknown): Error {
 export function isDbError(err: unknown, code: string, constraint?: string): err is DbError {
   return err instanceof DbError && err.code === code && (constraint === undefined || err.constraint === constraint);
 }
+
+/** Namespace of paas's advisory locks (the first key of pg_try_advisory_lock(int, int)). */
+export const LOCK_NAMESPACE = 7_261_731;

@@ -16,8 +16,21 @@ export async function openPglite(dataDir: string): Promise<Db> {
   } catch (err) {
     throw toDbError(err);
   }
+  // PGlite is one session in one process (no second process can open its
+  // directory), and Postgres advisory locks are re-entrant within a session,
+  // so the equivalent of pg_try_advisory_lock here is a set in this process.
+  const held = new Set<string>();
   return {
     ...wrap(pg),
+    async tryLock(name: string) {
+      if (held.has(name)) return null;
+      held.add(name);
+      let released = false;
+      return async () => {
+        if (!released) held.delete(name);
+        released = true;
+      };
+    },
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
       let fnError: { err: unknown } | undefined;
       try {

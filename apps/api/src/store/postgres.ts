@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { toDbError, type Db, type Queryable } from './db.js';
+import { LOCK_NAMESPACE, toDbError, type Db, type Queryable } from './db.js';
 
 /** Postgres through a `pg` connection pool. */
 export async function openPostgres(url: string): Promise<Db> {
@@ -33,6 +33,32 @@ export async function openPostgres(url: string): Promise<Db> {
       } finally {
         client.release(broken);
       }
+    },
+    async tryLock(name: string) {
+      // A session-level advisory lock lives as long as its connection: one
+      // connection of its own per held lock, outside the pool, so that held
+      // locks never starve queries.
+      const client = new pg.Client({ connectionString: url });
+      client.on('error', () => {});
+      try {
+        await client.connect();
+        const rows = (await client.query('SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok', [LOCK_NAMESPACE, name])).rows as { ok: boolean }[];
+        if (rows[0]?.ok !== true) {
+          await client.end().catch(() => {});
+          return null;
+        }
+      } catch (err) {
+        await client.end().catch(() => {});
+        throw toDbError(err);
+      }
+      let released = false;
+      return async () => {
+        if (released) return;
+        released = true;
+        // Ending the session releases the lock even when the unlock fails.
+        await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [LOCK_NAMESPACE, name]).catch(() => {});
+        await client.end().catch(() => {});
+      };
     },
     async close() {
       await pool.end();

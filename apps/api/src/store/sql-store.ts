@@ -23,6 +23,10 @@ export const DEFAULT_EVENT_LIMIT = 100;
 export class SqlStore implements Store {
   constructor(readonly db: Db) {}
 
+  tryLockApp(app: string): Promise<(() => Promise<void>) | null> {
+    return this.db.tryLock(`app:${app}`);
+  }
+
   async close(): Promise<void> {
     await this.db.close();
   }

@@ -73,6 +73,9 @@ export interface Store {
   // reconcile after a crash: running builds → failed, pending releases → failed; returns how many
   failInterrupted(): Promise<{ builds: number; releases: number }>;
 
+  /** The app's operation lock (push, scale, restart, destroy), shared by every API process on this database; null when held. */
+  tryLockApp(app: string): Promise<(() => Promise<void>) | null>;
+
   // audit
   addEvent(e: { app: string | null; actor: string; action: string; detail?: Record<string, unknown> }): Promise<void>;
   listEvents(app: string, limit?: number): Promise<EventRow[]>;

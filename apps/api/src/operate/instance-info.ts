@@ -1,0 +1,44 @@
+import type { InstanceInfo, InstanceStatus, RouteEntry } from '@paas/core';
+import type { Deployer } from '../deploy/deployer.js';
+import { targetId } from '../deploy/routes-for-app.js';
+import type { InstanceState } from '../runtime/types.js';
+
+/**
+ * What `paas ps` says of an instance: the deployer knows which are starting
+ * or draining, the engine which crashed or restart, the route table which
+ * of the running web instances take traffic (a running web instance of the
+ * active release outside it is unhealthy).
+ */
+export function instanceStatus(i: InstanceState, deployer: Pick<Deployer, 'starting' | 'draining'>, routed: ReadonlySet<string> | undefined, app: string): InstanceStatus {
+  if (deployer.draining.has(i.id)) return 'draining';
+  if (deployer.starting.has(i.id)) return 'starting';
+  if (i.restarting) return i.restartCount > 0 ? 'restarting' : 'crashed';
+  if (!i.running) return i.exitCode !== null && i.exitCode !== 0 ? 'crashed' : 'stopped';
+  if (routed !== undefined && !routed.has(targetId(app, i))) return 'unhealthy';
+  return 'healthy';
+}
+
+/** Target ids the router sends traffic to, per service. */
+export function routedTargets(routes: Map<string, RouteEntry>): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const entry of routes.values()) {
+    const ids = out.get(entry.service) ?? new Set<string>();
+    for (const t of entry.targets) ids.add(t.id);
+    out.set(entry.service, ids);
+  }
+  return out;
+}
+
+export function toInstanceInfo(i: InstanceState, state: InstanceStatus, now = Date.now()): InstanceInfo {
+  const address = Object.values(i.addresses)[0];
+  return {
+    name: `${i.service}.${i.index}`,
+    service: i.service,
+    release: i.release,
+    state,
+    restarts: i.restartCount,
+    uptime: i.running && i.startedAt ? Math.max(0, Math.round((now - i.startedAt.getTime()) / 1000)) : null,
+    exitCode: i.exitCode,
+    ...(address ? { address: `${address.host}:${address.port}` } : {}),
+  };
+}

@@ -1,0 +1,84 @@
+import { checkScale, PaasError, type InstanceInfo, type PushEvent, type RestartRequest } from '@paas/core';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { loadApp, requireUser } from '../auth.js';
+import { toDeployError } from '../deploy/deployer.js';
+import { instanceStatus, routedTargets, toInstanceInfo } from '../operate/instance-info.js';
+import { restartService } from '../operate/restart-app.js';
+import { activeRelease, codeService, scaleApp } from '../operate/scale-app.js';
+import type { Platform } from '../platform.js';
+
+/** Answers with an NDJSON stream of events, as a push does; failures become the last `error` event. */
+async function stream(reply: FastifyReply, work: (emit: (e: PushEvent) => void) => Promise<void>): Promise<void> {
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
+  const emit = (event: PushEvent): void => {
+    if (!res.destroyed) res.write(`${JSON.stringify(event)}\n`);
+  };
+  try {
+    await work(emit);
+  } catch (err) {
+    const e = toDeployError(err);
+    emit({ type: 'error', error: e.error.toBody(), ...(e.logs.length ? { logs: e.logs } : {}) });
+  }
+  res.end();
+}
+
+export function registerOperateRoutes(app: FastifyInstance, p: Platform): void {
+  app.post('/v1/apps/:app/scale', async (request, reply) => {
+    const user = requireUser(request);
+    const row = await loadApp(p.store, user, (request.params as { app: string }).app);
+    const wanted = checkScale((request.body as { scale?: unknown } | undefined)?.scale);
+    // Checked before the lock and the stream, so that bad input is a plain 4xx.
+    const release = await activeRelease(p.store, row.name);
+    for (const name of Object.keys(wanted)) codeService(release, name, 'SCALE_INVALID');
+    const unlock = await p.locks.acquire(row.name, 'scale');
+    try {
+      await stream(reply, async (emit) => {
+        const scale = await scaleApp(p.store, p.deployer, row.name, wanted, emit);
+        await p.store.addEvent({ app: row.name, actor: user.name, action: 'scale', detail: { scale: wanted } });
+        emit({ type: 'converged', release: release.id, scale });
+      });
+    } finally {
+      await unlock();
+      p.wake(row.name);
+    }
+  });
+
+  app.post('/v1/apps/:app/restart', async (request, reply) => {
+    const user = requireUser(request);
+    const row = await loadApp(p.store, user, (request.params as { app: string }).app);
+    const body = (request.body ?? {}) as Partial<RestartRequest>;
+    if (typeof body.service !== 'string' || (body.index !== undefined && (!Number.isInteger(body.index) || body.index < 1))) {
+      throw new PaasError('BAD_REQUEST', 'expected {"service": "www", "index"?: 2}');
+    }
+    const release = await activeRelease(p.store, row.name);
+    codeService(release, body.service, 'SERVICE_NOT_FOUND');
+    const unlock = await p.locks.acquire(row.name, 'restart');
+    try {
+      await stream(reply, async (emit) => {
+        const scale = await restartService(p.store, p.deployer, row.name, body.service as string, body.index, emit);
+        await p.store.addEvent({ app: row.name, actor: user.name, action: 'restart', detail: { service: body.service, ...(body.index ? { index: body.index } : {}) } });
+        emit({ type: 'converged', release: release.id, scale });
+      });
+    } finally {
+      await unlock();
+      p.wake(row.name);
+    }
+  });
+
+  app.get('/v1/apps/:app/ps', async (request): Promise<InstanceInfo[]> => {
+    const user = requireUser(request);
+    const row = await loadApp(p.store, user, (request.params as { app: string }).app);
+    const instances = await p.runtime.listInstances({ app: row.name });
+    const routed = routedTargets(p.routes.appRoutes(row.name));
+    const now = Date.now();
+    return Promise.all(
+      instances.map(async (i) => {
+        const info = toInstanceInfo(i, instanceStatus(i, p.deployer, routed.get(i.service), row.name), now);
+        const stats = i.running ? await p.runtime.stats(i.id).catch(() => null) : null;
+        return stats ? { ...info, cpuPercent: stats.cpuPercent, memoryBytes: stats.memoryBytes, memoryLimitBytes: stats.memoryLimitBytes } : info;
+      }),
+    );
+  });
+}
