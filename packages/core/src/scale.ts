@@ -1,8 +1,7 @@
 import { PaasError } from './errors.js';
 import { SERVICE_NAME_RE } from './names.js';
+import { MAX_INSTANCES } from './spec/index.js';
 
-/** Most instances one service may run (`paas scale www=64`). */
-export const MAX_INSTANCES = 64;
 
 const COUNT_RE = /^(0|[1-9][0-9]{0,1})$/;
 
