@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
+import { Deployer } from '../src/deploy/deployer.js';
 import { AppLocks } from '../src/locks.js';
 import type { Platform } from '../src/platform.js';
 import { RouteTableManager } from '../src/route-table.js';
@@ -11,22 +12,17 @@ import type { Runtime } from '../src/runtime/types.js';
 import { openStore } from '../src/store/index.js';
 import type { Store } from '../src/store/types.js';
 import { hashToken } from '../src/tokens.js';
+import { FakeRuntime } from './helpers/fake-runtime.js';
 import { pgliteDataDir } from './helpers/pg.js';
 
 // HTTP behaviour of the API on a real PGlite store. No app here is ever pushed,
 // so the runtime and router are our own empty stand-ins.
-const emptyRuntime: Runtime = {
-  ensureNetwork: async () => undefined,
-  removeNetwork: async () => undefined,
-  startInstance: async () => { throw new Error('not in this test'); },
-  inspectInstance: async () => null,
-  listInstances: async () => [],
-  exec: async () => ({ exitCode: 0, output: '' }),
-  stopInstance: async () => undefined,
-  tailLogs: async () => [],
-  removeAppImages: async () => 0,
+const emptyRuntime: Runtime = new FakeRuntime();
+const quietRouter: RouterControl = {
+  getTable: async () => ({ version: 0, routes: {} }),
+  putTable: async () => undefined,
+  drain: async () => ({ drained: true, inflight: 0 }),
 };
-const quietRouter: RouterControl = { putTable: async () => undefined, drain: async () => ({ drained: true, inflight: 0 }) };
 
 let app: FastifyInstance;
 let store: Store;
@@ -42,14 +38,22 @@ beforeAll(async () => {
   await store.createUser('admin', true, hashToken(ADMIN));
   await store.createUser('alice', false, hashToken(ALICE));
   await store.createUser('bob', false, hashToken(BOB));
+  const routes = new RouteTableManager(quietRouter);
+  const config = loadConfig({ PAAS_HOME: dir.dataDir });
   const p: Platform = {
-    config: loadConfig({ PAAS_HOME: dir.dataDir }),
+    config,
+    platformId: 'test01',
     store,
     runtime: emptyRuntime,
     docker: {} as Dockerode,
     router: quietRouter,
-    routes: new RouteTableManager(quietRouter),
-    locks: new AppLocks(),
+    routes,
+    locks: new AppLocks(store),
+    deployer: new Deployer({
+      store, runtime: emptyRuntime, routes, router: quietRouter, domain: config.domain, labels: {},
+      limits: { memoryBytes: 1 << 26, cpus: 1, pids: 64 }, workerAliveMs: 10, drainTimeoutMs: 10, stopGraceMs: 10,
+    }),
+    wake: () => undefined,
   };
   app = buildApp(p);
   await app.ready();

@@ -1,10 +1,7 @@
-import type { CodeService, RouteTable } from '@paas/core';
+import type { CodeService } from '@paas/core';
 import { describe, expect, it } from 'vitest';
 import { containerPorts, instanceEnv, publishedPorts } from '../src/deploy/instance-env.js';
 import { appUrl, routesForApp } from '../src/deploy/routes-for-app.js';
-import { AppLocks } from '../src/locks.js';
-import { RouteTableManager } from '../src/route-table.js';
-import type { RouterControl } from '../src/router-client.js';
 import type { InstanceState } from '../src/runtime/types.js';
 
 function service(over: Partial<CodeService> = {}): CodeService {
@@ -16,7 +13,7 @@ function service(over: Partial<CodeService> = {}): CodeService {
 }
 
 function instance(over: Partial<InstanceState>): InstanceState {
-  return { id: 'c1', name: 'n', app: 'blog', service: 'www', release: 'v2', index: 1, running: true, exitCode: null, restartCount: 0, ports: { 8080: 32001 }, ...over };
+  return { id: 'c1', name: 'n', app: 'blog', service: 'www', release: 'v2', index: 1, running: true, exitCode: null, restartCount: 0, startedAt: new Date(0), addresses: { 8080: { host: '127.0.0.1', port: 32001 } }, ...over };
 }
 
 describe('instanceEnv', () => {
@@ -57,86 +54,25 @@ describe('routesForApp', () => {
     const api = service({ name: 'api' });
     const worker = service({ name: 'jobs', type: 'python-worker', isWorker: true, ports: {} });
     const routes = routesForApp('blog', [www, worker, api], new Map([
-      ['www', [instance({ index: 2, ports: { 8080: 32002 } }), instance({ index: 1 }), instance({ index: 3, running: false })]],
-      ['api', [instance({ service: 'api', ports: { 8080: 32010 } })]],
-      ['jobs', [instance({ service: 'jobs', ports: {} })]],
+      ['www', [instance({ index: 2, addresses: { 8080: { host: '127.0.0.1', port: 32002 } } }), instance({ index: 1 }), instance({ index: 3, running: false })]],
+      ['api', [instance({ service: 'api', addresses: { 8080: { host: '127.0.0.1', port: 32010 } } })]],
+      ['jobs', [instance({ service: 'jobs', addresses: {} })]],
     ]), 'localhost');
     expect(Object.fromEntries(routes)).toEqual({
       'blog.localhost': { app: 'blog', service: 'www', targets: [
-        { id: 'blog.www.v2.1', host: '127.0.0.1', port: 32001 },
-        { id: 'blog.www.v2.2', host: '127.0.0.1', port: 32002 },
+        { id: 'blog.www.v2.1.c1', host: '127.0.0.1', port: 32001 },
+        { id: 'blog.www.v2.2.c1', host: '127.0.0.1', port: 32002 },
       ] },
       'www.blog.localhost': { app: 'blog', service: 'www', targets: [
-        { id: 'blog.www.v2.1', host: '127.0.0.1', port: 32001 },
-        { id: 'blog.www.v2.2', host: '127.0.0.1', port: 32002 },
+        { id: 'blog.www.v2.1.c1', host: '127.0.0.1', port: 32001 },
+        { id: 'blog.www.v2.2.c1', host: '127.0.0.1', port: 32002 },
       ] },
-      'api.blog.localhost': { app: 'blog', service: 'api', targets: [{ id: 'blog.api.v2.1', host: '127.0.0.1', port: 32010 }] },
+      'api.blog.localhost': { app: 'blog', service: 'api', targets: [{ id: 'blog.api.v2.1.c1', host: '127.0.0.1', port: 32010 }] },
     });
   });
 
   it('leaves the port out of the URL only on port 80', () => {
     expect(appUrl('blog', 'localhost', 8080)).toBe('http://blog.localhost:8080');
     expect(appUrl('blog', 'apps.example.com', 80)).toBe('http://blog.apps.example.com');
-  });
-});
-
-/** A router control of our own that records tables; one call can be made to fail. */
-class RecordingRouter implements RouterControl {
-  tables: RouteTable[] = [];
-  failNext = false;
-  async putTable(table: RouteTable): Promise<void> {
-    await new Promise((r) => setTimeout(r, 5));
-    if (this.failNext) {
-      this.failNext = false;
-      throw new Error('router down');
-    }
-    this.tables.push(structuredClone(table));
-  }
-  async drain(): Promise<{ drained: boolean; inflight: number }> {
-    return { drained: true, inflight: 0 };
-  }
-}
-
-describe('RouteTableManager', () => {
-  const entry = (app: string) => ({ app, service: 'www', targets: [] });
-
-  it('applies concurrent changes one after another, so none is lost, with increasing versions', async () => {
-    const router = new RecordingRouter();
-    const m = new RouteTableManager(router);
-    await Promise.all([
-      m.update((r) => r.set('a.localhost', entry('a'))),
-      m.update((r) => r.set('b.localhost', entry('b'))),
-      m.update((r) => r.set('c.localhost', entry('c'))),
-    ]);
-    expect(Object.keys(m.snapshot().routes).sort()).toEqual(['a.localhost', 'b.localhost', 'c.localhost']);
-    const versions = router.tables.map((t) => t.version);
-    expect(versions).toEqual([...versions].sort((x, y) => x - y));
-    expect(new Set(versions).size).toBe(3);
-  });
-
-  it('keeps the old table when the router refuses, and later changes still apply', async () => {
-    const router = new RecordingRouter();
-    const m = new RouteTableManager(router);
-    await m.update((r) => r.set('a.localhost', entry('a')));
-    router.failNext = true;
-    await expect(m.update((r) => r.set('b.localhost', entry('b')))).rejects.toThrow('router down');
-    expect(Object.keys(m.snapshot().routes)).toEqual(['a.localhost']);
-    await m.update((r) => m.removeApp(r, 'a'));
-    expect(m.snapshot().routes).toEqual({});
-  });
-});
-
-describe('AppLocks', () => {
-  it('refuses a second holder with DEPLOY_LOCKED and counts generations', () => {
-    const locks = new AppLocks();
-    const release = locks.acquire('blog');
-    expect(() => locks.acquire('blog')).toThrow(expect.objectContaining({ code: 'DEPLOY_LOCKED' }));
-    expect(locks.acquire('other')).toBeTypeOf('function');
-    release();
-    release(); // twice is harmless
-    expect(locks.isHeld('blog')).toBe(false);
-    const g = locks.generation('blog');
-    locks.acquire('blog')();
-    expect(locks.generation('blog')).toBe(g + 1);
   });
 });

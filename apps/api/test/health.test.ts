@@ -5,7 +5,7 @@ import { waitHealthy } from '../src/health/wait-healthy.js';
 import { DockerRuntime } from '../src/runtime/docker-runtime.js';
 import type { InstanceSpec } from '../src/runtime/types.js';
 import {
-  HTTP_RESPONDER, RESPONDER_DOCKERFILE, STACK_IMAGE, buildTestImage, cleanupByLabel, requireDocker, testAppName, testLabels, testRunId,
+  HTTP_RESPONDER, RESPONDER_DOCKERFILE, STACK_IMAGE, buildTestImage, cleanupByLabel, requireDocker, testAppName, testLabels, testPlatformId, testRunId,
 } from './helpers/docker.js';
 
 const docker = await requireDocker();
@@ -13,7 +13,7 @@ const APP = testAppName('hc');
 const IMAGE = `paas-test/health:${testRunId}`;
 
 describe.skipIf(!docker)('waitHealthy against real instances', () => {
-  const runtime = new DockerRuntime(docker as Dockerode, { labels: testLabels });
+  const runtime = new DockerRuntime(docker as Dockerode, { platformId: testPlatformId, labels: testLabels });
   const start = async (service: string, over: Partial<InstanceSpec>) => {
     const state = await runtime.startInstance({
       app: APP, service, release: 'v1', index: 1, image: IMAGE, env: { PORT: '8080', PAAS_INSTANCE: `${service}.1` }, ports: [8080], ...over,
@@ -32,14 +32,14 @@ describe.skipIf(!docker)('waitHealthy against real instances', () => {
 
   it('is healthy once the app answers below 500', async () => {
     const { state, watch } = await start('www', {});
-    const result = await waitHealthy({ ...http, port: state.ports[8080] as number, timeoutMs: 15_000, ...watch });
+    const result = await waitHealthy({ ...http, port: state.addresses[8080]!.port, timeoutMs: 15_000, ...watch });
     expect(result).toEqual({ healthy: true });
   }, 20_000);
 
   it('reports an app that answers 500 until the deadline', async () => {
     const { state, watch } = await start('err', { env: { PORT: '8080', STATUS: '500' } });
     const started = Date.now();
-    const result = await waitHealthy({ ...http, port: state.ports[8080] as number, timeoutMs: 2000, ...watch });
+    const result = await waitHealthy({ ...http, port: state.addresses[8080]!.port, timeoutMs: 2000, ...watch });
     expect(result).toEqual({ healthy: false, reason: 'GET /health answered 500' });
     expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
     expect(Date.now() - started).toBeLessThan(3500);
@@ -48,7 +48,7 @@ describe.skipIf(!docker)('waitHealthy against real instances', () => {
   it('fails fast when the instance crashes on boot', async () => {
     const { state, watch } = await start('crash', { image: STACK_IMAGE, command: ['sh', '-c', 'echo boom; exit 1'] });
     const started = Date.now();
-    const result = await waitHealthy({ ...http, port: state.ports[8080] as number, timeoutMs: 30_000, ...watch });
+    const result = await waitHealthy({ ...http, port: state.addresses[8080]!.port, timeoutMs: 30_000, ...watch });
     expect(result).toEqual({ healthy: false, reason: 'crash.1 exited with code 1 before becoming healthy' });
     expect(Date.now() - started).toBeLessThan(5000);
   }, 40_000);
@@ -56,7 +56,7 @@ describe.skipIf(!docker)('waitHealthy against real instances', () => {
   it('times out when the app listens on another port than $PORT says', async () => {
     const { state, watch } = await start('deaf', { env: { PORT: '9090' } });
     const started = Date.now();
-    const result = await waitHealthy({ ...http, port: state.ports[8080] as number, timeoutMs: 1500, ...watch });
+    const result = await waitHealthy({ ...http, port: state.addresses[8080]!.port, timeoutMs: 1500, ...watch });
     expect(result).toEqual({ healthy: false, reason: 'no answer on port 8080 within 1.5 s (is the app listening on $PORT?)' });
     expect(Date.now() - started).toBeGreaterThanOrEqual(1500);
     expect(Date.now() - started).toBeLessThan(3000);

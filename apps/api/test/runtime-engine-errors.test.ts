@@ -14,14 +14,14 @@ async function closedPort(): Promise<number> {
 
 describe('DockerRuntime without an engine', () => {
   it('reports a missing socket as ENGINE_UNAVAILABLE', async () => {
-    const runtime = new DockerRuntime(new Dockerode({ socketPath: '/nonexistent/docker.sock' }));
+    const runtime = new DockerRuntime(new Dockerode({ socketPath: '/nonexistent/docker.sock' }), { platformId: 'nope01' });
     await expect(runtime.listInstances({ app: 'blog' })).rejects.toMatchObject({
       name: 'PaasError', code: 'ENGINE_UNAVAILABLE', message: 'the Docker Engine does not answer (ENOENT)',
     });
   });
 
   it('reports a refused connection as ENGINE_UNAVAILABLE', async () => {
-    const runtime = new DockerRuntime(new Dockerode({ host: '127.0.0.1', port: await closedPort(), protocol: 'http' }));
+    const runtime = new DockerRuntime(new Dockerode({ host: '127.0.0.1', port: await closedPort(), protocol: 'http' }), { platformId: 'nope01' });
     await expect(runtime.inspectInstance('abc')).rejects.toMatchObject({ code: 'ENGINE_UNAVAILABLE', message: 'the Docker Engine does not answer (ECONNREFUSED)' });
     await expect(runtime.ensureNetwork('blog')).rejects.toMatchObject({ code: 'ENGINE_UNAVAILABLE' });
   });

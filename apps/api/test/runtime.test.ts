@@ -5,7 +5,7 @@ import { waitHealthy } from '../src/health/wait-healthy.js';
 import { DockerRuntime } from '../src/runtime/docker-runtime.js';
 import type { InstanceSpec, InstanceState } from '../src/runtime/types.js';
 import {
-  HTTP_RESPONDER, RESPONDER_DOCKERFILE, STACK_IMAGE, buildTestImage, cleanupByLabel, requireDocker, testAppName, testLabels, testRunId,
+  HTTP_RESPONDER, RESPONDER_DOCKERFILE, STACK_IMAGE, buildTestImage, cleanupByLabel, requireDocker, testAppName, testLabels, testPlatformId, testRunId,
 } from './helpers/docker.js';
 
 const docker = await requireDocker();
@@ -28,7 +28,7 @@ const TRICKY_ENV: Record<string, string> = {
 
 describe.skipIf(!docker)('DockerRuntime against the real engine', () => {
   const engine = docker as Dockerode;
-  const runtime = new DockerRuntime(engine, { labels: testLabels });
+  const runtime = new DockerRuntime(engine, { platformId: testPlatformId, labels: testLabels });
   let www: InstanceState;
 
   const spec = (over: Partial<InstanceSpec>): InstanceSpec => ({
@@ -46,30 +46,45 @@ describe.skipIf(!docker)('DockerRuntime against the real engine', () => {
   it('creates the app network once, labelled', async () => {
     await runtime.ensureNetwork(APP);
     await runtime.ensureNetwork(APP);
-    const networks = await engine.listNetworks({ filters: { name: [`paas-${APP}`] } });
-    expect(networks.map((n) => n.Name)).toEqual([`paas-${APP}`]);
+    const name = `paas-${testPlatformId}-${APP}`;
+    const networks = await engine.listNetworks({ filters: { name: [name] } });
+    expect(networks.map((n) => n.Name)).toEqual([name]);
     expect(networks[0]?.Driver).toBe('bridge');
-    expect(networks[0]?.Labels).toEqual({ 'paas.app': APP, 'paas.managed': '1', 'paas.test': testRunId });
+    expect(networks[0]?.Labels).toEqual({ 'paas.app': APP, 'paas.managed': '1', 'paas.test': testRunId, 'paas.platform': testPlatformId });
+    // A small subnet of the platform's pool, not one of Docker's default /16s.
+    const subnet = networks[0]?.IPAM?.Config?.[0]?.Subnet ?? '';
+    expect(subnet).toMatch(/^10\.(20[89]|21\d|22[0-3])\.\d+\.0\/24$/);
   });
 
-  it('starts an instance with labels, restart policy, limits and a loopback port that answers', async () => {
-    www = await runtime.startInstance(spec({ env: TRICKY_ENV, ports: [8080], aliases: ['web'], memoryBytes: 64 * 1024 * 1024, cpuShares: 512 }));
-    expect(www).toMatchObject({ name: `paas-${APP}-www-v1-1`, app: APP, service: 'www', release: 'v1', index: 1, running: true, exitCode: null, restartCount: 0 });
-    expect(Object.keys(www.ports)).toEqual(['8080']);
-    const hostPort = www.ports[8080] as number;
+  it('starts an isolated instance with labels, restart policy, limits and a loopback address that answers', async () => {
+    www = await runtime.startInstance(spec({ env: TRICKY_ENV, ports: [8080], aliases: ['web'], limits: { memoryBytes: 64 * 1024 * 1024, cpus: 0.5, pids: 100 } }));
+    expect(www).toMatchObject({ app: APP, service: 'www', release: 'v1', index: 1, running: true, exitCode: null, restartCount: 0 });
+    expect(www.name).toMatch(new RegExp(`^paas-${testPlatformId}-${APP}-www-v1-1-[0-9a-f]{6}$`));
+    expect(Object.keys(www.addresses)).toEqual(['8080']);
+    expect(www.addresses[8080]?.host).toBe('127.0.0.1');
+    const hostPort = www.addresses[8080]!.port;
     expect(hostPort).toBeGreaterThan(0);
 
     const info = await engine.getContainer(www.id).inspect();
     expect(info.Config.Labels).toEqual({
       'paas.stack': 'bookworm', // inherited from the image
       'paas.app': APP, 'paas.service': 'www', 'paas.release': 'v1', 'paas.instance': 'www.1', 'paas.managed': '1', 'paas.test': testRunId,
+      'paas.platform': testPlatformId,
     });
+    // Isolation (reliability 37): the app user, no capabilities, no new privileges, pids/CPU/memory limits, no swap, rotated logs.
+    expect(info.Config.User).toBe('app');
+    expect(info.HostConfig.CapDrop).toEqual(['ALL']);
+    expect(info.HostConfig.CapAdd ?? null).toBeNull();
+    expect(info.HostConfig.SecurityOpt).toEqual(['no-new-privileges:true']);
+    expect(info.HostConfig.PidsLimit).toBe(100);
+    expect(info.HostConfig.NanoCpus).toBe(500_000_000);
+    expect(info.HostConfig.MemorySwap).toBe(64 * 1024 * 1024);
+    expect(info.HostConfig.LogConfig).toEqual({ Type: 'json-file', Config: { 'max-file': '3', 'max-size': String(10 * 1024 * 1024) } });
     expect(info.HostConfig.RestartPolicy?.Name).toBe('unless-stopped');
     expect(info.HostConfig.PortBindings).toEqual({ '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] });
     expect(info.NetworkSettings.Ports['8080/tcp']).toEqual([{ HostIp: '127.0.0.1', HostPort: String(hostPort) }]);
     expect(info.HostConfig.Memory).toBe(64 * 1024 * 1024);
-    expect(info.HostConfig.CpuShares).toBe(512);
-    expect(info.NetworkSettings.Networks[`paas-${APP}`]?.Aliases).toContain('web');
+    expect(info.NetworkSettings.Networks[`paas-${testPlatformId}-${APP}`]?.Aliases).toContain('web');
 
     const health = await waitHealthy({ kind: 'http', host: '127.0.0.1', port: hostPort, path: '/', timeoutMs: 15_000, intervalMs: 100, ...watchInstance(runtime, www.id, 'www.1') });
     expect(health).toEqual({ healthy: true });
@@ -117,7 +132,7 @@ describe.skipIf(!docker)('DockerRuntime against the real engine', () => {
   }, 15_000);
 
   it('tails the last lines of output', async () => {
-    const port = www.ports[8080] as number;
+    const port = www.addresses[8080]!.port;
     await fetch(`http://127.0.0.1:${port}/a`).then((r) => r.text());
     await fetch(`http://127.0.0.1:${port}/b`).then((r) => r.text());
     await expect.poll(() => runtime.tailLogs(www.id, 2), { timeout: 5000 }).toEqual(['request: GET /a HTTP/1.1', 'request: GET /b HTTP/1.1']);
@@ -133,19 +148,24 @@ describe.skipIf(!docker)('DockerRuntime against the real engine', () => {
     expect(keys(await runtime.listInstances({ app: APP, service: 'www' }))).toEqual(['www.1@v1', 'www.1@v2']);
     expect(keys(await runtime.listInstances({ app: APP, release: 'v2' }))).toEqual(['www.1@v2']);
     expect(await runtime.listInstances({ app: `${APP}-other` })).toEqual([]);
-    const stranger = new DockerRuntime(engine, { labels: { 'paas.test': `${testRunId}-someone-else` } });
+    const stranger = new DockerRuntime(engine, { platformId: testPlatformId, labels: { 'paas.test': `${testRunId}-someone-else` } });
     expect(await stranger.listInstances({ app: APP })).toEqual([]);
+    // Another platform on the same engine sees none of this one's apps (reliability 36).
+    const otherPlatform = new DockerRuntime(engine, { platformId: `${testPlatformId}x`, labels: testLabels });
+    expect(await otherPlatform.listInstances({ app: APP })).toEqual([]);
 
     // Without ~/current (no code deployed) exec starts in ~.
     expect(await runtime.exec(worker.id, 'id -un; pwd', 10_000)).toEqual({ exitCode: 0, output: 'app\n/home/app\n' });
   }, 30_000);
 
-  it('refuses a second instance with the same name, and a missing image', async () => {
-    await expect(runtime.startInstance(spec({ service: 'worker', image: STACK_IMAGE, command: ['true'] }))).rejects.toMatchObject({
-      code: 'DEPLOY_FAILED', message: `a container named paas-${APP}-worker-v1-1 already exists`,
-    });
+  it('gives a restarted instance of the same number a name of its own, and refuses a missing image', async () => {
+    const again = await runtime.startInstance(spec({ service: 'worker', image: STACK_IMAGE, command: ['sleep', 'infinity'] }));
+    const workers = await runtime.listInstances({ app: APP, service: 'worker' });
+    expect(workers.map((w) => w.index)).toEqual([1, 1]);
+    expect(new Set(workers.map((w) => w.name)).size).toBe(2);
+    await runtime.stopInstance(again.id, 0);
     await expect(runtime.startInstance(spec({ index: 9, image: `paas-test/missing:${testRunId}` }))).rejects.toMatchObject({
-      code: 'DEPLOY_FAILED', message: `image paas-test/missing:${testRunId} not found for paas-${APP}-www-v1-9`,
+      code: 'DEPLOY_FAILED', message: expect.stringMatching(new RegExp(`^image paas-test/missing:${testRunId} not found for paas-${testPlatformId}-${APP}-www-v1-9-`)),
     });
   });
 
@@ -183,13 +203,17 @@ describe.skipIf(!docker)('DockerRuntime against the real engine', () => {
     expect(await runtime.tailLogs('0123456789abcdef-missing', 10)).toEqual([]);
   });
 
-  it('removes the images labelled with the app, and only those', async () => {
+  it("removes this platform's images of the app, and only those", async () => {
     const gone = `paas-test/rt-gone:${testRunId}`;
     const kept = `paas-test/rt-kept:${testRunId}`;
-    await buildTestImage(engine, { tag: gone, dockerfile: `FROM ${STACK_IMAGE}\nLABEL note=gone\n`, labels: { 'paas.app': `${APP}-img` } });
-    await buildTestImage(engine, { tag: kept, dockerfile: `FROM ${STACK_IMAGE}\nLABEL note=kept\n`, labels: { 'paas.app': `${APP}-kept` } });
+    const otherPlatform = `paas-test/rt-other:${testRunId}`;
+    const mine = { 'paas.platform': testPlatformId };
+    await buildTestImage(engine, { tag: gone, dockerfile: `FROM ${STACK_IMAGE}\nLABEL note=gone\n`, labels: { ...mine, 'paas.app': `${APP}-img` } });
+    await buildTestImage(engine, { tag: kept, dockerfile: `FROM ${STACK_IMAGE}\nLABEL note=kept\n`, labels: { ...mine, 'paas.app': `${APP}-kept` } });
+    await buildTestImage(engine, { tag: otherPlatform, dockerfile: `FROM ${STACK_IMAGE}\nLABEL note=other\n`, labels: { 'paas.platform': `${testPlatformId}x`, 'paas.app': `${APP}-img` } });
     await runtime.removeAppImages(`${APP}-img`);
-    expect(await engine.listImages({ filters: { label: [`paas.app=${APP}-img`] } })).toEqual([]);
+    expect(await engine.listImages({ filters: { label: [`paas.app=${APP}-img`, `paas.platform=${testPlatformId}`] } })).toEqual([]);
+    expect((await engine.listImages({ filters: { label: [`paas.app=${APP}-img`] } })).length).toBe(1); // the other platform's
     expect((await engine.listImages({ filters: { label: [`paas.app=${APP}-kept`] } })).length).toBe(1);
   }, 60_000);
 
@@ -197,7 +221,7 @@ describe.skipIf(!docker)('DockerRuntime against the real engine', () => {
     for (const instance of await runtime.listInstances({ app: APP })) await runtime.stopInstance(instance.id, 1000);
     expect(await runtime.listInstances({ app: APP })).toEqual([]);
     await runtime.removeNetwork(APP);
-    await expect(engine.getNetwork(`paas-${APP}`).inspect()).rejects.toMatchObject({ statusCode: 404 });
+    await expect(engine.getNetwork(`paas-${testPlatformId}-${APP}`).inspect()).rejects.toMatchObject({ statusCode: 404 });
     await expect(runtime.removeNetwork(APP)).resolves.toBeUndefined();
   }, 30_000);
 });

@@ -82,6 +82,33 @@ export class ApiClient {
     if (!live) throw lostConnection(undefined);
   }
 
+  /**
+   * A scale or restart: POST a JSON body and yield the NDJSON events until
+   * `converged` or `error`. A stream that stops before either means the API
+   * went away (exit 9), never success.
+   */
+  async *operation(path: string, body: unknown): AsyncGenerator<PushEvent> {
+    const text = JSON.stringify(body);
+    const res = await this.send('POST', path, { body: text, headers: { 'content-type': 'application/json' }, timeoutMs: undefined });
+    let finished = false;
+    try {
+      for await (const value of readNdjson(res)) {
+        const event = value as PushEvent;
+        yield event;
+        if (event.type === 'error' || event.type === 'converged') {
+          finished = true;
+          return;
+        }
+      }
+    } catch (err) {
+      if (err instanceof SyntaxError) throw new PaasError('INTERNAL', 'the API sent an event that is not JSON', { cause: err });
+      throw lostConnection(err);
+    } finally {
+      res.destroy();
+    }
+    if (!finished) throw lostConnection(undefined);
+  }
+
   /** Sends one request; resolves with a 2xx response, rejects with a PaasError otherwise. */
   private send(method: string, path: string, opts: SendOptions): Promise<http.IncomingMessage> {
     const url = new URL(this.api + API_PREFIX + path);

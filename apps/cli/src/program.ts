@@ -4,7 +4,10 @@ import { registerCreate } from './commands/create.js';
 import { registerDestroy } from './commands/destroy.js';
 import { registerInfo } from './commands/info.js';
 import { registerLogin } from './commands/login.js';
+import { registerPs } from './commands/ps.js';
 import { registerPush } from './commands/push.js';
+import { registerRestart } from './commands/restart.js';
+import { registerScale } from './commands/scale.js';
 import { registerServer } from './commands/server.js';
 import { registerUsers } from './commands/users.js';
 import { registerValidate } from './commands/validate.js';
@@ -52,6 +55,9 @@ Examples:
   registerPush(program, ctx);
   registerApps(program, ctx);
   registerInfo(program, ctx);
+  registerPs(program, ctx);
+  registerScale(program, ctx);
+  registerRestart(program, ctx);
   registerDestroy(program, ctx);
   return program;
 }

@@ -35,7 +35,7 @@ async function fakeApi(push: (res: http.ServerResponse) => void = () => undefine
     if (req.method === 'POST' && req.url === '/v1/apps') return sendJson(res, 201, { ...blog, name: (entry.body as { name: string }).name });
     if (req.method === 'GET' && req.url === '/v1/apps') return sendJson(res, 200, [blog]);
     if (req.method === 'GET' && req.url === '/v1/apps/blog') {
-      return sendJson(res, 200, { ...blog, release: 'v3', spec: null, scale: { www: 2 }, releases: [], instances: [{ name: 'www.1', service: 'www', release: 'v3', state: 'healthy', address: '127.0.0.1:32768' }] });
+      return sendJson(res, 200, { ...blog, release: 'v3', spec: null, scale: { www: 2 }, releases: [{ id: 'v3', version: 3, build: 'b1', status: 'active', createdAt: '2026-11-29T10:00:00.000Z' }], builds: [], instances: [{ name: 'www.1', service: 'www', release: 'v3', state: 'healthy', restarts: 0, uptime: 125, exitCode: null, address: '127.0.0.1:32768' }] });
     }
     if (req.method === 'DELETE' && req.url === '/v1/apps/blog') {
       res.writeHead(204);
@@ -107,7 +107,11 @@ describe('app commands against a real HTTP server', () => {
     expect(info.code).toBe(0);
     expect(info.stdout).toContain('=== blog\n');
     expect(info.stdout).toMatch(/^Release: +v3$/m);
-    expect(info.stdout).toMatch(/^www\.1 +v3 +healthy +127\.0\.0\.1:32768$/m);
+    expect(info.stdout).toMatch(/^INSTANCE +RELEASE +STATE +RESTARTS +UPTIME$/m);
+    expect(info.stdout).toMatch(/^www\.1 +v3 +healthy +0 +2m$/m);
+    expect(info.stdout).toContain('=== Releases\n');
+    expect(info.stdout).toMatch(/^v3 +active +build b1 +2026-11-29T10:00:00.000Z$/m);
+    expect(info.stdout).toContain('=== Builds\n(none yet)\n');
   });
 
   it('an unknown app is exit 4 with the API message', async () => {

@@ -36,7 +36,8 @@ export function checkScale(value: unknown): Record<string, number> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new PaasError('SCALE_INVALID', 'expected {"scale": {"SERVICE": N}}');
   }
-  return parseScaleArgs(Object.entries(value).map(([k, v]) => `${k}=${typeof v === 'number' ? String(v) : String(v)}`));
+  // Only JSON numbers: "3" as a string is as wrong as 1.5.
+  return parseScaleArgs(Object.entries(value).map(([k, v]) => `${k}=${typeof v === 'number' && Number.isInteger(v) ? String(v) : JSON.stringify(v)}`));
 }
 
 function invalid(arg: string, why: string): PaasError {

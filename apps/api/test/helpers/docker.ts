@@ -12,6 +12,8 @@ export const TEST_LABEL = 'paas.test';
 /** One per test file (vitest runs each file in its own worker). */
 export const testRunId = `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
 export const testLabels: Record<string, string> = { [TEST_LABEL]: testRunId };
+/** The platform id of the runtimes a test file makes. */
+export const testPlatformId = `t${randomBytes(3).toString('hex')}`;
 export const STACK_IMAGE = 'paas/stack:bookworm';
 
 /** An app name no other run uses, e.g. "rt-1a2b3c4d". */

@@ -3,6 +3,7 @@ import type { AppDetail, AppInfo } from '@paas/core';
 import { apiClient, type Context } from '../context.js';
 import { resolveApp } from '../link.js';
 import { table } from '../output.js';
+import { instanceRows } from './ps.js';
 import { withAppOption } from './app-option.js';
 
 /** `www (python) × 2, db (postgresql)` from the active spec and scale. */
@@ -44,7 +45,15 @@ Examples:
       ctx.out.line();
       ctx.out.section('Instances');
       if (app.instances.length === 0) ctx.out.line('(none running)');
-      for (const line of table(app.instances.map((i) => [i.name, i.release, i.state, i.address ?? '']))) ctx.out.line(line);
+      else for (const line of table(instanceRows(app.instances, false))) ctx.out.line(line);
+      ctx.out.line();
+      ctx.out.section('Releases');
+      if (app.releases.length === 0) ctx.out.line('(none yet)');
+      for (const line of table(app.releases.slice(0, 5).map((r) => [r.id, r.status, `build ${r.build}`, r.createdAt]))) ctx.out.line(line);
+      ctx.out.line();
+      ctx.out.section('Builds');
+      if (app.builds.length === 0) ctx.out.line('(none yet)');
+      for (const line of table(app.builds.slice(0, 5).map((b) => [`#${b.number}`, b.id, b.error ? `${b.status} (${b.error})` : b.status, b.createdAt]))) ctx.out.line(line);
     });
 
   withAppOption(program.command('url'))

@@ -1,0 +1,54 @@
+import type { Command } from 'commander';
+import type { InstanceInfo } from '@paas/core';
+import { apiClient, type Context } from '../context.js';
+import { resolveApp } from '../link.js';
+import { formatBytes, table } from '../output.js';
+import { withAppOption } from './app-option.js';
+
+/** 59s, 12m, 3h, 2d: how long an instance has run. */
+export function formatUptime(seconds: number | null): string {
+  if (seconds === null) return '-';
+  if (seconds < 60) return `${seconds}s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m`;
+  if (seconds < 86400) return `${Math.floor(seconds / 3600)}h`;
+  return `${Math.floor(seconds / 86400)}d`;
+}
+
+export function instanceRows(instances: InstanceInfo[], withStats: boolean): string[][] {
+  const header = ['INSTANCE', 'RELEASE', 'STATE', 'RESTARTS', 'UPTIME', ...(withStats ? ['CPU', 'MEMORY'] : [])];
+  return [
+    header,
+    ...instances.map((i) => [
+      i.name,
+      i.release,
+      i.state === 'crashed' && i.exitCode !== null ? `crashed (exit ${i.exitCode})` : i.state,
+      String(i.restarts),
+      formatUptime(i.uptime),
+      ...(withStats
+        ? [i.cpuPercent === undefined ? '-' : `${i.cpuPercent.toFixed(1)}%`, i.memoryBytes === undefined ? '-' : formatBytes(i.memoryBytes)]
+        : []),
+    ]),
+  ];
+}
+
+export function registerPs(program: Command, ctx: Context): void {
+  withAppOption(program.command('ps'))
+    .description('list the instances of an app with state, release, restarts, uptime, CPU and memory')
+    .option('--json', 'print the API answer as JSON')
+    .addHelpText('after', `
+Examples:
+  $ paas ps
+  $ paas ps -a blog --json
+
+States: starting, healthy, unhealthy (running but not taking traffic),
+crashed, restarting, draining (being retired after a deploy), stopped.`)
+    .action(async (opts: { app?: string; json?: boolean }) => {
+      const name = await resolveApp(opts.app, ctx.cwd);
+      const client = await apiClient(ctx);
+      const instances = await client.request<InstanceInfo[]>('GET', `/apps/${encodeURIComponent(name)}/ps`);
+      instances.sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }) || a.release.localeCompare(b.release, undefined, { numeric: true }));
+      if (opts.json === true) return ctx.out.json(instances);
+      if (instances.length === 0) return ctx.out.line('(no instance runs)');
+      for (const line of table(instanceRows(instances, true))) ctx.out.line(line);
+    });
+}
