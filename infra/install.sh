@@ -75,7 +75,10 @@ if ! docker image inspect "$BASE" >/dev/null 2>&1; then
   fi
 fi
 
-if ! docker image inspect "$STACK" >/dev/null 2>&1; then
+# Bump when the recipe below changes: an older stack image is rebuilt.
+STACK_REV=2
+have_rev=$(docker image inspect -f '{{ index .Config.Labels "paas.stack.rev" }}' "$STACK" 2>/dev/null || true)
+if [ "$have_rev" != "$STACK_REV" ]; then
   say "building $STACK"
   ctx=$(mktemp -d)
   cat >"$ctx/Dockerfile" <<'DOCKERFILE'
@@ -83,10 +86,12 @@ FROM paas/stack-base:bookworm
 ENV DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8
 RUN useradd --uid 1000 --user-group --create-home --home-dir /home/app --shell /bin/bash app \
  && ln -s /home/app /home/dotcloud \
- && printf 'APT::Install-Recommends "false";\nAPT::Install-Suggests "false";\n' >/etc/apt/apt.conf.d/90paas
-LABEL paas.stack=bookworm
+ && printf 'APT::Install-Recommends "false";\nAPT::Install-Suggests "false";\n' >/etc/apt/apt.conf.d/90paas \
+ && find / -xdev -type f -perm /6000 -exec chmod ug-s {} +
+LABEL paas.stack=bookworm paas.stack.rev=2
 DOCKERFILE
   # The engine's own chatter (e.g. the legacy-builder notice) is shown only on failure.
+  sed -i "s/paas.stack.rev=2/paas.stack.rev=$STACK_REV/" "$ctx/Dockerfile"
   if ! docker build -q -t "$STACK" "$ctx" >"$ctx.log" 2>&1; then
     cat "$ctx.log" >&2; rm -rf "$ctx" "$ctx.log"; die "building $STACK failed"
   fi

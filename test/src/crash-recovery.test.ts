@@ -98,7 +98,7 @@ describe('instances that crash', () => {
     }
     expect(served?.body).toMatch(/^version v-/);
     const after = await detail();
-    expect(after.instances.map((i) => [i.release, i.state])).toEqual([[before.release, 'running']]);
+    expect(after.instances.map((i) => [i.release, i.state])).toEqual([[before.release, 'healthy']]);
   });
 });
 

@@ -50,7 +50,7 @@ describe('create and push the examples', () => {
     expect(info.code).toBe(0);
     const detail = JSON.parse(info.stdout) as { release: string; instances: { state: string; release: string }[] };
     expect(detail.release).toBe('v1');
-    expect(detail.instances.map((i) => [i.release, i.state])).toEqual([['v1', 'running']]);
+    expect(detail.instances.map((i) => [i.release, i.state])).toEqual([['v1', 'healthy']]);
   });
 });
 

@@ -129,7 +129,7 @@ describe.skipIf(!enabled)('the Docker daemon restarts under a running app (relia
 
     const info = await detail();
     expect(info.release).toBe(before.release);
-    expect(info.instances.map((i) => [i.release, i.state])).toEqual([[before.release, 'running']]);
+    expect(info.instances.map((i) => [i.release, i.state])).toEqual([[before.release, 'healthy']]);
     expect(info.instances[0]!.address).toMatch(/^127\.0\.0\.1:\d+$/);
 
     await writeVersion(dir, 'v-after-engine');

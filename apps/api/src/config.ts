@@ -90,7 +90,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     networkPool: pool(env.PAAS_NETWORK_POOL, env.PAAS_NETWORK_SIZE),
     logRetainLines: int(env.PAAS_LOG_RETAIN_LINES, 10_000, 'PAAS_LOG_RETAIN_LINES'),
     resyncIntervalMs: int(env.PAAS_RESYNC_INTERVAL_MS, 60_000, 'PAAS_RESYNC_INTERVAL_MS'),
-    lockWaitMs: int(env.PAAS_LOCK_WAIT_MS, 3_000, 'PAAS_LOCK_WAIT_MS'),
+    lockWaitMs: int(env.PAAS_LOCK_WAIT_MS, 500, 'PAAS_LOCK_WAIT_MS'),
     maxUploadBytes: int(env.PAAS_MAX_UPLOAD_MB, 512, 'PAAS_MAX_UPLOAD_MB') * 1024 * 1024,
     maxUploadEntries: int(env.PAAS_MAX_UPLOAD_ENTRIES, 100_000, 'PAAS_MAX_UPLOAD_ENTRIES'),
     labels: labels(env.PAAS_LABELS),

@@ -12,7 +12,7 @@ export type Release = () => Promise<void>;
 export class AppLocks {
   constructor(
     private readonly store: Pick<Store, 'tryLockApp'>,
-    private readonly waitMs = 3_000,
+    private readonly waitMs = 500,
   ) {}
 
   /** Takes the app's lock or returns null at once when it is held. */
