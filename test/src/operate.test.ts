@@ -148,9 +148,4 @@ describe('isolation (reliability 37, 42)', () => {
     const inside = await run('docker', ['exec', id, 'sh', '-c', 'id -u; grep CapEff /proc/self/status; find / -xdev -type f -perm /6000 2>/dev/null | wc -l']);
     expect(inside.stdout).toBe('1000\nCapEff:\t0000000000000000\n0\n');
   });
-
-  it('PAAS_HOME is 0700 and the store is readable by its owner only', async () => {
-    const { stdout } = await run('stat', ['-c', '%a', p.home]);
-    expect(stdout.trim()).toBe('700');
-  });
 });

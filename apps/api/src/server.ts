@@ -17,6 +17,8 @@ import { hashToken, newToken } from './tokens.js';
 /** The API process: opens the store, starts the control loop, listens; closes gracefully on SIGTERM. */
 async function main(): Promise<void> {
   const config = loadConfig();
+  // Everything the API writes (the store's files, tokens, uploads) is its user's alone.
+  process.umask(0o077);
   // PAAS_HOME holds the store, tokens and keys: no other local user may read it (reliability 40).
   await mkdir(config.home, { recursive: true, mode: 0o700 });
   await chmod(config.home, 0o700);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFile, rm } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -136,6 +136,9 @@ export async function startServer(config: Config, out: Output, entries: Entries 
     out.step(`paas is already running (api pid ${running.api.pid} on ${running.api.url}, router pid ${running.router.pid} on :${config.routerPort})`);
     return;
   }
+  // PAAS_HOME holds the store, tokens and keys: no other local user may read it (reliability 40).
+  await mkdir(config.home, { recursive: true, mode: 0o700 });
+  await chmod(config.home, 0o700);
   const env: Record<string, string | undefined> = {
     ...config.env,
     PAAS_HOME: config.home,

@@ -53,9 +53,9 @@ export async function runningPid(pidFile: string): Promise<number | undefined> {
 
 /** Starts a server detached from this terminal: it outlives the CLI, its output goes to its log. */
 export async function startDetached(proc: ManagedProcess, env: Record<string, string | undefined>, cwd: string): Promise<number> {
-  await mkdir(join(proc.logFile, '..'), { recursive: true });
-  await mkdir(join(proc.pidFile, '..'), { recursive: true });
-  const fd = openSync(proc.logFile, 'a');
+  await mkdir(join(proc.logFile, '..'), { recursive: true, mode: 0o700 });
+  await mkdir(join(proc.pidFile, '..'), { recursive: true, mode: 0o700 });
+  const fd = openSync(proc.logFile, 'a', 0o600);
   try {
     const child = spawn(process.execPath, [proc.entry], { detached: true, stdio: ['ignore', fd, fd], env, cwd });
     const pid = child.pid;
@@ -65,7 +65,7 @@ export async function startDetached(proc: ManagedProcess, env: Record<string, st
       throw err;
     }
     child.unref();
-    await writeFile(proc.pidFile, `${pid}\n`);
+    await writeFile(proc.pidFile, `${pid}\n`, { mode: 0o600 });
     return pid;
   } finally {
     closeSync(fd);

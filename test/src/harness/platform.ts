@@ -38,7 +38,7 @@ export interface Platform {
 export async function startPlatform(extraEnv: NodeJS.ProcessEnv = {}): Promise<Platform> {
   await assertDocker();
   const runId = `e2e-${randomBytes(4).toString('hex')}`;
-  const home = await mkdtemp(join(tmpdir(), 'paas-e2e-'));
+  const home = extraEnv.PAAS_HOME ?? (await mkdtemp(join(tmpdir(), 'paas-e2e-')));
   const [apiPort, routerPort, controlPort] = [await freePort(), await freePort(), await freePort()];
   const env: NodeJS.ProcessEnv = {
     ...process.env,

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { toDbError, type Db, type Queryable } from './db.js';
 
@@ -9,7 +9,9 @@ import { toDbError, type Db, type Queryable } from './db.js';
  * concurrent transactions run one after another.
  */
 export async function openPglite(dataDir: string): Promise<Db> {
-  await mkdir(dataDir, { recursive: true });
+  // PGlite gives its files mode 0644 whatever the umask: the directory keeps other users out.
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await chmod(dataDir, 0o700);
   let pg: PGlite;
   try {
     pg = await PGlite.create(dataDir);
