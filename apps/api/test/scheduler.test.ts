@@ -1,6 +1,7 @@
 import { PaasError, type PushEvent } from '@paas/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DeployError } from '../src/deploy/deployer.js';
+import { destroyApp } from '../src/deploy/destroy-app.js';
 import { restartService } from '../src/operate/restart-app.js';
 import { scaleApp } from '../src/operate/scale-app.js';
 import { APP, scheduler, type Scheduler } from './helpers/scheduler.js';
@@ -181,6 +182,27 @@ describe('Reconciler', () => {
     // The next change continues from the router's version and succeeds.
     await s.routes.setApp(APP, new Map());
     expect(s.router.table.routes).toEqual({});
+  });
+});
+
+describe('destroyApp (reliability 41)', () => {
+  it('says what remains when a step fails, keeps the rows, and finishes when run again', async () => {
+    await push();
+    const removeNetwork = s.runtime.removeNetwork.bind(s.runtime);
+    s.runtime.removeNetwork = async () => {
+      throw new Error('the engine does not answer');
+    };
+    await expect(destroyApp(s, APP)).rejects.toMatchObject({
+      code: 'DESTROY_INCOMPLETE',
+      message: expect.stringContaining('its network (the engine does not answer)'),
+    });
+    expect(await s.store.getApp(APP)).not.toBeNull();
+    expect(await running()).toEqual([]);
+    expect(s.router.table.routes).toEqual({});
+    s.runtime.removeNetwork = removeNetwork;
+    await destroyApp(s, APP);
+    expect(await s.store.getApp(APP)).toBeNull();
+    expect(s.runtime.calls).toContain(`removeNetwork ${APP}`);
   });
 });
 

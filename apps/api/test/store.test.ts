@@ -351,6 +351,33 @@ describe.each([pglite, { ...postgres, skip: pgTarget.kind !== 'url' }].map((d) =
   },
 );
 
+describe.skipIf(pgTarget.kind !== 'url')('app locks (postgres)', () => {
+  it('two API processes on one database cannot hold one app at once; a closed process releases its lock', async () => {
+    if (pgTarget.kind !== 'url') return;
+    const { url, drop } = await createTestDatabase(pgTarget.url);
+    const a = await openSqlStore({ databaseUrl: url, dataDir: '/nonexistent' });
+    const b = await openSqlStore({ databaseUrl: url, dataDir: '/nonexistent' });
+    try {
+      const held = await a.tryLockApp('blog');
+      expect(held).toBeTypeOf('function');
+      expect(await b.tryLockApp('blog')).toBeNull();
+      expect(await a.tryLockApp('blog')).toBeNull(); // also within one process
+      const other = await b.tryLockApp('other');
+      expect(other).toBeTypeOf('function');
+      await held!();
+      const again = await b.tryLockApp('blog');
+      expect(again).toBeTypeOf('function');
+      // A process that goes away (its connection ends) releases what it held.
+      await b.close();
+      expect(await a.tryLockApp('blog')).toBeTypeOf('function');
+    } finally {
+      await a.close();
+      await b.close().catch(() => undefined);
+      await drop();
+    }
+  });
+});
+
 describe.skipIf(pgTarget.kind !== 'url')('migrations (postgres)', () => {
   it('two processes migrating one new database at once apply each migration once', async () => {
     if (pgTarget.kind !== 'url') return;

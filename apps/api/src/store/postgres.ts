@@ -7,6 +7,8 @@ export async function openPostgres(url: string): Promise<Db> {
   // An idle client losing its connection emits 'error' on the pool; without a
   // listener that would crash the process. The next query reports the failure.
   pool.on('error', () => {});
+  /** Connections that hold a lock; closing the store ends them, which releases their locks. */
+  const lockClients = new Set<pg.Client>();
   const db: Db = {
     ...wrap(pool),
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
@@ -51,16 +53,20 @@ export async function openPostgres(url: string): Promise<Db> {
         await client.end().catch(() => {});
         throw toDbError(err);
       }
+      lockClients.add(client);
       let released = false;
       return async () => {
         if (released) return;
         released = true;
+        lockClients.delete(client);
         // Ending the session releases the lock even when the unlock fails.
         await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [LOCK_NAMESPACE, name]).catch(() => {});
         await client.end().catch(() => {});
       };
     },
     async close() {
+      await Promise.all([...lockClients].map((c) => c.end().catch(() => {})));
+      lockClients.clear();
       await pool.end();
     },
   };
