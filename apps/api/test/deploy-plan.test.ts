@@ -1,6 +1,7 @@
 import type { CodeService } from '@paas/core';
 import { describe, expect, it } from 'vitest';
 import { containerPorts, instanceEnv, publishedPorts } from '../src/deploy/instance-env.js';
+import { serviceLimits } from '../src/deploy/limits.js';
 import { appUrl, routesForApp } from '../src/deploy/routes-for-app.js';
 import type { InstanceState } from '../src/runtime/types.js';
 
@@ -74,5 +75,13 @@ describe('routesForApp', () => {
   it('leaves the port out of the URL only on port 80', () => {
     expect(appUrl('blog', 'localhost', 8080)).toBe('http://blog.localhost:8080');
     expect(appUrl('blog', 'apps.example.com', 80)).toBe('http://blog.apps.example.com');
+  });
+});
+
+describe('serviceLimits', () => {
+  const defaults = { memoryBytes: 1024 << 20, cpus: 1, pids: 512 };
+  it("takes the platform's defaults, or the service's config cpus and memory (MiB)", () => {
+    expect(serviceLimits(service(), defaults)).toEqual({ memoryBytes: 1024 << 20, cpus: 1, pids: 512 });
+    expect(serviceLimits(service({ config: { cpus: 0.25, memory: 128 } }), defaults)).toEqual({ memoryBytes: 128 << 20, cpus: 0.25, pids: 512 });
   });
 });

@@ -186,6 +186,16 @@ describe('service shapes and types', () => {
     ]);
   });
 
+  it('every code type takes cpus and memory limits in config, checked', () => {
+    expect(code('www:\n  type: python\n  config: {cpus: 0.5, memory: 256}\n').config).toEqual({ cpus: 0.5, memory: 256 });
+    expect(problemsOf('www:\n  type: python\n  config: {cpus: 0, memory: 1.5}\nw2:\n  type: nodejs\n  config: {cpus: "1", memory: 70000}\n')).toEqual([
+      { path: 'www.config.cpus', message: 'expected a number of CPUs from 0.05 to 64, e.g. 0.5, got 0' },
+      { path: 'www.config.memory', message: 'expected whole MiB from 16 to 65536, e.g. 256, got 1.5' },
+      { path: 'w2.config.cpus', message: 'expected a number of CPUs from 0.05 to 64, e.g. 0.5, got "1"' },
+      { path: 'w2.config.memory', message: 'expected whole MiB from 16 to 65536, e.g. 256, got 70000' },
+    ]);
+  });
+
   it('unknown config keys are kept with a warning in paas.yml too', () => {
     const { spec, warnings } = parseSpec('www:\n  type: static\n  config: {static_root: dist, gzip: true}\n', { file: 'paas.yml' });
     expect(spec.services.www).toStrictEqual({ ...codeDefaults, name: 'www', type: 'static', isWorker: false, ports: { www: 'http' }, config: { static_root: 'dist', gzip: true } });

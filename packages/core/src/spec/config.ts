@@ -27,7 +27,10 @@ export function readCodeConfig(ctx: SpecContext, type: CodeType, value: unknown,
   const map = isAbsent(value) ? {} : (readMap(ctx, value, path) ?? {});
   for (const [key, item] of Object.entries(map)) {
     const itemPath = pathOf(path, key);
-    if (isVersionKey(key)) {
+    if (key === 'cpus' || key === 'memory') {
+      const limit = readLimit(ctx, key, item, itemPath);
+      if (limit !== undefined) setOwn(out, key, limit);
+    } else if (isVersionKey(key)) {
       const version = readVersion(ctx, key, item, itemPath);
       if (version !== undefined) setOwn(out, key, version);
     } else {
@@ -47,6 +50,19 @@ export function readCodeConfig(ctx: SpecContext, type: CodeType, value: unknown,
     }
   }
   return out;
+}
+
+/** Limits every code type takes: `cpus` (a fraction of cores) and `memory` (MiB) of each instance. */
+const LIMITS = { cpus: { min: 0.05, max: 64, what: 'a number of CPUs from 0.05 to 64, e.g. 0.5' }, memory: { min: 16, max: 65536, what: 'whole MiB from 16 to 65536, e.g. 256' } } as const;
+
+function readLimit(ctx: SpecContext, key: 'cpus' | 'memory', value: unknown, path: string): number | undefined {
+  const rule = LIMITS[key];
+  const ok = typeof value === 'number' && Number.isFinite(value) && value >= rule.min && value <= rule.max && (key === 'cpus' || Number.isInteger(value));
+  if (!ok) {
+    addProblem(ctx, path, `expected ${rule.what}, got ${describeValue(value)}`);
+    return undefined;
+  }
+  return value as number;
 }
 
 function readVersion(ctx: SpecContext, key: VersionKey, value: unknown, path: string): string | undefined {
