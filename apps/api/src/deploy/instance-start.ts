@@ -71,8 +71,7 @@ export async function startHealthyInstance(input: StartInstanceInput): Promise<I
             port: address.port,
             path: service.healthcheck.path,
             timeoutMs,
-            // The first probes come quickly: most apps listen within a few hundred ms.
-            intervalMs: Math.min(Math.max(100, service.healthcheck.interval * 1000), 250),
+            intervalMs: Math.max(100, service.healthcheck.interval * 1000),
             isAlive,
           });
     if (!result.healthy) {
