@@ -66,7 +66,8 @@ export type PushEvent =
   | { type: 'deploy.step'; service: string; step: string }
   | { type: 'deploy.instance'; service: string; instance: string; state: 'starting' | 'healthy' | 'failed' | 'stopped' }
   | { type: 'deploy.switch'; service: string; release: string; targets: number }
-  | { type: 'done'; release: string; url: string }
+  /** `url` only when the release has a web (http) service: a workers-only app has no page to show. */
+  | { type: 'done'; release: string; url?: string }
   | { type: 'error'; error: ErrorBody; logs?: string[] };
 
 /** Router control plane: PUT /routes replaces the whole table atomically. */

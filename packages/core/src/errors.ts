@@ -41,6 +41,7 @@ export const errorCatalogue = {
   USER_EXISTS: { status: 409, exit: 5, title: 'A user with that name already exists' },
   SERVICE_NOT_FOUND: { status: 404, exit: 4, title: 'No such service in the app' },
   RELEASE_NOT_FOUND: { status: 404, exit: 4, title: 'No such release' },
+  NO_WEB_SERVICE: { status: 404, exit: 4, title: 'The app has no web service, so no URL answers' },
   NOT_FOUND: { status: 404, exit: 4, title: 'No such route' },
   DEPLOY_LOCKED: { status: 409, exit: 5, title: 'Another push, rollback or scale of this app is in progress' },
   BUILD_FAILED: { status: 422, exit: 6, title: 'A build step failed' },

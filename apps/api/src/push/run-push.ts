@@ -1,5 +1,5 @@
 import { buildImage } from '@paas/builders';
-import { PaasError, type AppSpec, type CodeService, type ErrorBody } from '@paas/core';
+import { PaasError, hasWebService, type AppSpec, type CodeService, type ErrorBody } from '@paas/core';
 import type Dockerode from 'dockerode';
 import { DeployError, deployRelease, retireOthers, type DeployDeps, type Emit } from '../deploy/deployer.js';
 import { appUrl } from '../deploy/routes-for-app.js';
@@ -52,7 +52,9 @@ export async function runPush(deps: PushDeps, input: PushInput): Promise<string 
     await deployRelease(deps, release, emitAndLog);
     await store.finishBuild(buildId, 'succeeded');
     await store.addEvent({ app, actor: input.actor, action: 'push', detail: { build: buildId, release: release.id } });
-    emitAndLog({ type: 'done', release: release.id, url: appUrl(app, deps.domain, deps.routerPort) });
+    // A workers-only release has no page: a URL here would answer 404.
+    const url = hasWebService(spec) ? { url: appUrl(app, deps.domain, deps.routerPort) } : {};
+    emitAndLog({ type: 'done', release: release.id, ...url });
     await log.flush();
     // Old instances are drained after the new ones took over; the push is
     // live already, so this no longer delays traffic. The CLI reads on until
