@@ -3,6 +3,7 @@ import { registerApps } from './commands/apps.js';
 import { registerCreate } from './commands/create.js';
 import { registerDestroy } from './commands/destroy.js';
 import { registerInfo } from './commands/info.js';
+import { registerLink } from './commands/link.js';
 import { registerLogin } from './commands/login.js';
 import { registerPush } from './commands/push.js';
 import { registerServer } from './commands/server.js';
@@ -49,6 +50,7 @@ Examples:
   registerLogin(program, ctx);
   registerUsers(program, ctx);
   registerCreate(program, ctx);
+  registerLink(program, ctx);
   registerPush(program, ctx);
   registerApps(program, ctx);
   registerInfo(program, ctx);
