@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { apiClient, type Context } from '../context.js';
-import { formatBytes } from '../output.js';
+import { formatBytes, Output } from '../output.js';
 import { packDirectory } from '../pack.js';
+import { printPushEvents } from '../print-push-events.js';
 import { UploadProgress } from '../progress.js';
 import { choosePushRoot } from '../push-root.js';
 import { renderPush } from '../render-push.js';
@@ -17,6 +18,7 @@ interface PushOptions {
   app?: string;
   clean?: boolean;
   strict?: boolean;
+  json?: boolean;
 }
 
 export function registerPush(program: Command, ctx: Context): void {
@@ -25,16 +27,20 @@ export function registerPush(program: Command, ctx: Context): void {
     .argument('[dir]', 'the directory to deploy (default: the linked directory, even from a folder below it)')
     .option('--clean', 'build without any cached layer')
     .option('--strict', 'treat warnings about unavailable runtime versions as errors')
+    .option('--json', 'print the push events as NDJSON on stdout (for CI); other output goes to stderr')
     .addHelpText('after', `
 Examples:
   $ paas push
   $ paas push ./site -a blog
   $ paas push --clean               # rebuild every layer
+  $ paas push --json | jq -c 'select(.type == "done")'
 
 Files matched by .gitignore or .paasignore (at the root of DIR) are not
 uploaded, nor are .git/ and .paas/.`)
     .action(async (dir: string | undefined, opts: PushOptions) => {
-      const out = ctx.out;
+      const json = opts.json === true;
+      // With --json, stdout holds only the events: every human line goes to stderr.
+      const out = json ? new Output(ctx.out.stderr, ctx.out.stderr, ctx.config) : ctx.out;
       const { root, app, subfolder } = await choosePushRoot(ctx.cwd, dir, opts.app);
       if (subfolder !== undefined) out.step(`Pushing ${root} (linked to ${app}), not the subfolder ${subfolder}`);
       // Spec errors stop here, before anything is uploaded.
@@ -50,9 +56,11 @@ uploaded, nor are .git/ and .paas/.`)
         for (const path of packed.skipped) out.warn(`${path}: not a file, directory or symlink; not uploaded`);
         const { size } = await stat(archive);
         out.step(`Uploading ${app}: ${packed.entries.length} entries, ${formatBytes(packed.contentBytes)} (${formatBytes(size)} compressed)`);
-        const body = createReadStream(archive).pipe(new UploadProgress(size, out.stderr));
+        const file = createReadStream(archive);
+        const body = json ? file : file.pipe(new UploadProgress(size, out.stderr));
         const events = client.push(app, body, size, { clean: opts.clean === true });
-        await renderPush(events, out);
+        if (json) await printPushEvents(events, ctx.out);
+        else await renderPush(events, out);
       } finally {
         await rm(tmp, { recursive: true, force: true });
       }
