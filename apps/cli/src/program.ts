@@ -5,6 +5,7 @@ import { registerDestroy } from './commands/destroy.js';
 import { registerInfo } from './commands/info.js';
 import { registerLink } from './commands/link.js';
 import { registerLogin } from './commands/login.js';
+import { registerOpen } from './commands/open.js';
 import { registerPush } from './commands/push.js';
 import { registerServer } from './commands/server.js';
 import { registerUsers } from './commands/users.js';
@@ -54,6 +55,7 @@ Examples:
   registerPush(program, ctx);
   registerApps(program, ctx);
   registerInfo(program, ctx);
+  registerOpen(program, ctx);
   registerDestroy(program, ctx);
   return program;
 }

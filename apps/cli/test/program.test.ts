@@ -49,7 +49,7 @@ describe('help', () => {
     const ctx = { config: readConfig({}), out: new Output(stdout, new Capture(), { noColor: true, forceColor: false }), stdin: process.stdin, cwd: '/' };
     const commands = allCommands(buildProgram(ctx));
     expect(commands.map((c) => c.name())).toEqual(
-      expect.arrayContaining(['validate', 'server', 'start', 'stop', 'status', 'login', 'whoami', 'users', 'add', 'list', 'create', 'push', 'apps', 'info', 'url', 'destroy']),
+      expect.arrayContaining(['validate', 'server', 'start', 'stop', 'status', 'login', 'whoami', 'users', 'add', 'list', 'create', 'link', 'push', 'apps', 'info', 'url', 'open', 'destroy']),
     );
     for (const cmd of commands) {
       const text: string[] = [];
