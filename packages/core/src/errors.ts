@@ -33,6 +33,7 @@ export const errorCatalogue = {
   UPLOAD_UNSUPPORTED_ENTRY: { status: 400, exit: 3, title: 'The uploaded archive holds a device or FIFO' },
   UPLOAD_TOO_LARGE: { status: 413, exit: 10, title: 'The uploaded archive is over the size or entry cap' },
   UPLOAD_INCOMPLETE: { status: 400, exit: 3, title: 'The upload ended before the archive was complete' },
+  UPLOAD_STALLED: { status: 408, exit: 9, title: 'The upload stopped sending data and was aborted' },
   AUTH_REQUIRED: { status: 401, exit: 8, title: 'No valid token was given' },
   FORBIDDEN: { status: 403, exit: 8, title: 'Only an admin may do this' },
   APP_NOT_FOUND: { status: 404, exit: 4, title: 'No such app' },
