@@ -8,7 +8,10 @@ cd "$root"
 bash infra/install.sh
 [ -d node_modules ] || npm install --no-audit --no-fund
 npm run build >/dev/null
-paas() { node "$root/apps/cli/dist/bin.js" "$@"; }
+# `paas` on the PATH, so the README's tour works as typed after this script.
+launcher=$(bash infra/install-launcher.sh)
+echo "-----> paas installed as $launcher"
+paas() { "$launcher" "$@"; }
 paas server start
 app=${1:-hello}
 work=$(mktemp -d)

@@ -32,6 +32,8 @@ export interface ApiConfig {
   workerAliveMs: number;
   maxUploadBytes: number;
   maxUploadEntries: number;
+  /** An upload that sends nothing for this long is aborted (PAAS_UPLOAD_IDLE_MS; 0: never). */
+  uploadIdleMs: number | undefined;
   /** Extra labels put on everything the platform creates (tests use paas.test). */
   labels: Record<string, string>;
 }
@@ -93,6 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     lockWaitMs: int(env.PAAS_LOCK_WAIT_MS, 500, 'PAAS_LOCK_WAIT_MS'),
     maxUploadBytes: int(env.PAAS_MAX_UPLOAD_MB, 512, 'PAAS_MAX_UPLOAD_MB') * 1024 * 1024,
     maxUploadEntries: int(env.PAAS_MAX_UPLOAD_ENTRIES, 100_000, 'PAAS_MAX_UPLOAD_ENTRIES'),
+    uploadIdleMs: int(env.PAAS_UPLOAD_IDLE_MS, 30_000, 'PAAS_UPLOAD_IDLE_MS') || undefined,
     labels: labels(env.PAAS_LABELS),
   };
 }

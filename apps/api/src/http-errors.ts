@@ -16,5 +16,8 @@ export function toHttpError(err: unknown): { status: number; body: ErrorBody } {
 export function errorHandler(err: unknown, request: FastifyRequest, reply: FastifyReply): void {
   const { status, body } = toHttpError(err);
   if (status >= 500) request.log.error({ err }, 'request failed');
+  // 408 means we stopped waiting for the client's request (RFC 9110 15.5.9): close the
+  // connection once the answer is out, rather than keep a stalled client's socket open.
+  if (status === 408) void reply.header('connection', 'close');
   void reply.status(status).send(body);
 }

@@ -1,28 +1,14 @@
-import type Dockerode from 'dockerode';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
-import { Deployer } from '../src/deploy/deployer.js';
-import { AppLocks } from '../src/locks.js';
-import type { Platform } from '../src/platform.js';
-import { RouteTableManager } from '../src/route-table.js';
-import type { RouterControl } from '../src/router-client.js';
-import type { Runtime } from '../src/runtime/types.js';
 import { openStore } from '../src/store/index.js';
 import type { Store } from '../src/store/types.js';
 import { hashToken } from '../src/tokens.js';
-import { FakeRuntime } from './helpers/fake-runtime.js';
 import { pgliteDataDir } from './helpers/pg.js';
+import { testPlatform } from './helpers/test-platform.js';
 
 // HTTP behaviour of the API on a real PGlite store. No app here is ever pushed,
-// so the runtime and router are our own empty stand-ins.
-const emptyRuntime: Runtime = new FakeRuntime();
-const quietRouter: RouterControl = {
-  getTable: async () => ({ version: 0, routes: {} }),
-  putTable: async () => undefined,
-  drain: async () => ({ drained: true, inflight: 0 }),
-};
+// so the runtime and router are our own stand-ins (test/helpers/test-platform.ts).
 
 let app: FastifyInstance;
 let store: Store;
@@ -38,23 +24,8 @@ beforeAll(async () => {
   await store.createUser('admin', true, hashToken(ADMIN));
   await store.createUser('alice', false, hashToken(ALICE));
   await store.createUser('bob', false, hashToken(BOB));
-  const routes = new RouteTableManager(quietRouter);
-  const config = loadConfig({ PAAS_HOME: dir.dataDir });
-  const p: Platform = {
-    config,
-    platformId: 'test01',
-    store,
-    runtime: emptyRuntime,
-    docker: {} as Dockerode,
-    router: quietRouter,
-    routes,
-    locks: new AppLocks(store),
-    deployer: new Deployer({
-      store, runtime: emptyRuntime, routes, router: quietRouter, domain: config.domain, labels: {},
-      limits: { memoryBytes: 1 << 26, cpus: 1, pids: 64 }, workerAliveMs: 10, drainTimeoutMs: 10, stopGraceMs: 10,
-    }),
-    wake: () => undefined,
-  };
+  const p = testPlatform(store, { PAAS_HOME: dir.dataDir });
+
   app = buildApp(p);
   await app.ready();
 });

@@ -67,7 +67,7 @@ describe.skipIf(!docker)('DockerRuntime against the real engine', () => {
 
     const info = await engine.getContainer(www.id).inspect();
     expect(info.Config.Labels).toEqual({
-      'paas.stack': 'bookworm', // inherited from the image
+      'paas.stack': 'bookworm', 'paas.stack.rev': '2', // inherited from the image
       'paas.app': APP, 'paas.service': 'www', 'paas.release': 'v1', 'paas.instance': 'www.1', 'paas.managed': '1', 'paas.test': testRunId,
       'paas.platform': testPlatformId,
     });

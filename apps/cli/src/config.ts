@@ -25,6 +25,10 @@ export interface Config {
   /** NO_COLOR set (any value) disables colour; FORCE_COLOR (not "0") enables it even off a TTY. */
   noColor: boolean;
   forceColor: boolean;
+  /** PATH, where `paas open` looks for the browser opener (xdg-open, open). */
+  searchPath: string;
+  /** DISPLAY or WAYLAND_DISPLAY is set: a browser can be shown (X11/Wayland systems). */
+  hasDisplay: boolean;
   /** A copy of the environment, passed through to the server processes `paas server start` spawns. */
   env: Record<string, string | undefined>;
 }
@@ -64,6 +68,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     routerWorkers: nonEmpty(env.PAAS_ROUTER_WORKERS),
     domain: nonEmpty(env.PAAS_DOMAIN) ?? 'localhost',
     ...readColorSettings(env),
+    searchPath: env.PATH ?? '',
+    hasDisplay: nonEmpty(env.DISPLAY) !== undefined || nonEmpty(env.WAYLAND_DISPLAY) !== undefined,
     env: { ...env },
   };
 }

@@ -19,13 +19,18 @@ export async function findLink(dir: string): Promise<{ app: string; file: string
     const file = join(current, LINK_FILE);
     const data = (await readJson(file)) as { app?: unknown } | undefined;
     if (data !== undefined) {
-      if (typeof data.app !== 'string') throw new PaasError('NOT_LINKED', `${file} does not name an app`, { hint: 'run paas create or pass --app' });
+      if (typeof data.app !== 'string') throw new PaasError('NOT_LINKED', `${file} does not name an app`, { hint: 'run paas create (a new app) or paas link NAME (an existing one), or pass --app' });
       return { app: data.app, file };
     }
     const parent = dirname(current);
     if (parent === current) return undefined;
     current = parent;
   }
+}
+
+/** The linked directory: the one holding `.paas/app.json`. */
+export function linkRoot(file: string): string {
+  return dirname(dirname(file));
 }
 
 export async function removeLink(file: string): Promise<void> {
@@ -37,7 +42,7 @@ export async function resolveApp(option: string | undefined, dir = '.'): Promise
   if (option !== undefined) return option;
   const link = await findLink(dir);
   if (link === undefined) {
-    throw new PaasError('NOT_LINKED', `${resolve(dir)} is not linked to an app`, { hint: 'run paas create or pass --app' });
+    throw new PaasError('NOT_LINKED', `${resolve(dir)} is not linked to an app`, { hint: 'run paas create (a new app) or paas link NAME (an existing one), or pass --app' });
   }
   return link.app;
 }

@@ -3,7 +3,9 @@ import { registerApps } from './commands/apps.js';
 import { registerCreate } from './commands/create.js';
 import { registerDestroy } from './commands/destroy.js';
 import { registerInfo } from './commands/info.js';
+import { registerLink } from './commands/link.js';
 import { registerLogin } from './commands/login.js';
+import { registerOpen } from './commands/open.js';
 import { registerPs } from './commands/ps.js';
 import { registerPush } from './commands/push.js';
 import { registerRestart } from './commands/restart.js';
@@ -52,12 +54,14 @@ Examples:
   registerLogin(program, ctx);
   registerUsers(program, ctx);
   registerCreate(program, ctx);
+  registerLink(program, ctx);
   registerPush(program, ctx);
   registerApps(program, ctx);
   registerInfo(program, ctx);
   registerPs(program, ctx);
   registerScale(program, ctx);
   registerRestart(program, ctx);
+  registerOpen(program, ctx);
   registerDestroy(program, ctx);
   return program;
 }

@@ -55,7 +55,8 @@ export class PushRenderer {
         this.service = undefined;
         return undefined;
       case 'done':
-        this.out.step(`Live at ${event.url}`);
+        // No url: the release runs only workers, and a URL would answer 404.
+        this.out.step(event.url !== undefined ? `Live at ${event.url}` : `Released ${event.release} (no web service: workers only)`);
         return event;
       case 'error':
         throw new PushFailed(PaasError.fromBody(event.error), event.logs ?? []);

@@ -98,7 +98,7 @@ describe('app commands against a real HTTP server', () => {
     const dir = await tempDir();
     const unlinked = await runCli(['url'], { cwd: dir, env: env(home, api.url) });
     expect(unlinked.code).toBe(2);
-    expect(unlinked.stderr).toContain('hint: run paas create or pass --app');
+    expect(unlinked.stderr).toContain('hint: run paas create (a new app) or paas link NAME (an existing one), or pass --app');
     await mkdir(join(dir, '.paas'));
     await writeFile(join(dir, '.paas', 'app.json'), '{"app":"blog"}');
     const url = await runCli(['url'], { cwd: dir, env: env(home, api.url) });

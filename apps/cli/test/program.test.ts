@@ -22,7 +22,7 @@ describe('the top-level catch', () => {
   it('prints the error line in red on a TTY', async () => {
     const r = await run(['url'], {}, true);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^\u001b\[31m ! {5}.* is not linked to an app\u001b\[39m\n {7}hint: run paas create or pass --app\n$/);
+    expect(r.stderr).toMatch(/^\u001b\[31m ! {5}.* is not linked to an app\u001b\[39m\n {7}hint: run paas create \(a new app\) or paas link NAME \(an existing one\), or pass --app\n$/);
   });
 
   it('never colours with NO_COLOR, even on a TTY', async () => {
@@ -49,7 +49,7 @@ describe('help', () => {
     const ctx = { config: readConfig({}), out: new Output(stdout, new Capture(), { noColor: true, forceColor: false }), stdin: process.stdin, cwd: '/' };
     const commands = allCommands(buildProgram(ctx));
     expect(commands.map((c) => c.name())).toEqual(
-      expect.arrayContaining(['validate', 'server', 'start', 'stop', 'status', 'login', 'whoami', 'users', 'add', 'list', 'create', 'push', 'apps', 'info', 'url', 'destroy']),
+      expect.arrayContaining(['validate', 'server', 'start', 'stop', 'status', 'login', 'whoami', 'users', 'add', 'list', 'create', 'link', 'push', 'apps', 'info', 'url', 'open', 'destroy']),
     );
     for (const cmd of commands) {
       const text: string[] = [];

@@ -53,6 +53,13 @@ describe('renderPush', () => {
     expect(stderr.text).toBe(' !     warning: www.config.python_version: python_version v2.7 is not available: using 3.11\n');
   });
 
+  it('prints no URL for a release without a web service', async () => {
+    const { out, stdout } = captureOutput();
+    const done = await renderPush(replay([{ type: 'deploy.switch', service: 'worker', release: 'v3', targets: 1 }, { type: 'done', release: 'v3' }]), out);
+    expect(done).toEqual({ type: 'done', release: 'v3' });
+    expect(stdout.text).toBe('-----> worker switched to v3 (1 instance)\n-----> Released v3 (no web service: workers only)\n');
+  });
+
   it('colours the step arrows on a TTY', async () => {
     const { out, stdout } = captureOutput({ tty: true });
     await renderPush(replay([{ type: 'done', release: 'v1', url: 'http://a.localhost:8080' }]), out);

@@ -77,7 +77,8 @@ export type PushEvent =
   | { type: 'deploy.step'; service: string; step: string }
   | { type: 'deploy.instance'; service: string; instance: string; state: 'starting' | 'healthy' | 'failed' | 'stopped' }
   | { type: 'deploy.switch'; service: string; release: string; targets: number }
-  | { type: 'done'; release: string; url: string }
+  /** `url` only when the release has a web (http) service: a workers-only app has no page to show. */
+  | { type: 'done'; release: string; url?: string }
   /** The end of a scale or restart: the scale now in force. */
   | { type: 'converged'; release: string; scale: Record<string, number> }
   | { type: 'error'; error: ErrorBody; logs?: string[] };

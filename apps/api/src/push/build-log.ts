@@ -42,7 +42,7 @@ export function formatEvent(event: PushEvent): string | undefined {
     case 'deploy.switch':
       return `-----> ${event.service} switched to ${event.release} (${event.targets} instance${event.targets === 1 ? '' : 's'})`;
     case 'done':
-      return `-----> Live at ${event.url}`;
+      return event.url !== undefined ? `-----> Live at ${event.url}` : `-----> Released ${event.release} (no web service: workers only)`;
     case 'error':
       return ` !     ${event.error.message}`;
     default:

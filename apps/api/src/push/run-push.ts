@@ -1,5 +1,5 @@
 import { buildImage } from '@paas/builders';
-import { PaasError, type AppSpec, type CodeService, type ErrorBody } from '@paas/core';
+import { PaasError, hasWebService, type AppSpec, type CodeService, type ErrorBody } from '@paas/core';
 import type Dockerode from 'dockerode';
 import { DeployError, type Deployer, type Emit } from '../deploy/deployer.js';
 import { appUrl } from '../deploy/routes-for-app.js';
@@ -75,7 +75,9 @@ export async function runPush(deps: PushDeps, input: PushInput): Promise<string 
     await store.finishBuild(buildId, 'succeeded');
     await store.addEvent({ app, actor: input.actor, action: 'push', detail: { build: buildId, release: release.id } });
     if (old.length > 0) emitAndLog({ type: 'log', line: `retiring ${old.length} old instance${old.length === 1 ? '' : 's'} in the background` });
-    emitAndLog({ type: 'done', release: release.id, url: appUrl(app, deps.domain, deps.routerPort) });
+    // A workers-only release has no page: a URL here would answer 404.
+    const url = hasWebService(spec) ? { url: appUrl(app, deps.domain, deps.routerPort) } : {};
+    emitAndLog({ type: 'done', release: release.id, ...url });
     await log.flush();
     return release.id;
   } catch (err) {

@@ -50,6 +50,7 @@ export function registerPushRoutes(app: FastifyInstance, p: Platform): void {
       const { files, bytes } = await extractUpload(request.raw, dir, {
         maxBytes: p.config.maxUploadBytes,
         maxEntries: p.config.maxUploadEntries,
+        ...(p.config.uploadIdleMs !== undefined ? { idleMs: p.config.uploadIdleMs } : {}),
       });
       const { spec, warnings } = await readSpec(dir, { strict: query.strict === '1' || query.strict === 'true' });
 

@@ -21,7 +21,7 @@ import {
   unsafe,
 } from './entry-rules.js';
 import { DRAIN_LIMIT_BYTES, formatBytes, resolveLimits, type ResolvedLimits, type UploadLimits } from './limits.js';
-import { asPaasError, gunzipFailed, notTar, sourceClosedEarly, sourceFailed, tarFailed } from './stream-errors.js';
+import { asPaasError, gunzipFailed, notTar, sourceClosedEarly, sourceFailed, sourceStalled, tarFailed } from './stream-errors.js';
 import { TreeWriter } from './tree-writer.js';
 
 export interface ExtractResult {
@@ -90,6 +90,7 @@ class Extraction {
   private bytes = 0;
   private lastEntry: string | null = null;
   private lastEntryEnd = 0;
+  private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly input: Readable,
@@ -119,6 +120,7 @@ class Extraction {
 
   private fail(err: unknown): void {
     if (this.failure !== null) return;
+    clearTimeout(this.idleTimer);
     this.failure = asPaasError(err);
     this.input.pause();
     this.gunzip.destroy();
@@ -138,10 +140,27 @@ class Extraction {
       if (this.failure === null) this.input.resume();
     });
     if (this.input.destroyed || this.input.readableEnded) this.fail(sourceClosedEarly());
+    else this.armIdle();
   }
+
+  /** (Re)starts the wait for the client's next bytes (reliability.md item 43). */
+  private armIdle(): void {
+    if (!Number.isFinite(this.limits.idleMs)) return;
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(this.onIdle, this.limits.idleMs);
+    this.idleTimer.unref();
+  }
+
+  private readonly onIdle = (): void => {
+    if (this.failure !== null || this.sourceEnded) return;
+    // Paused by us (gunzip, tar or the disk are behind): the client is not the one we wait for.
+    if (this.input.isPaused()) this.armIdle();
+    else this.fail(sourceStalled(this.limits.idleMs, this.compressedBytes, this.at()));
+  };
 
   private readonly onData = (chunk: unknown): void => {
     if (this.failure !== null) return;
+    this.armIdle();
     const buf = toBuffer(chunk);
     this.compressedBytes += buf.length;
     if (this.compressedBytes > this.limits.maxCompressedBytes) {
@@ -156,6 +175,7 @@ class Extraction {
 
   private readonly onEnd = (): void => {
     this.sourceEnded = true;
+    clearTimeout(this.idleTimer);
     if (this.failure !== null) return;
     if (this.compressedBytes === 0) {
       this.fail(new PaasError('UPLOAD_INVALID', 'the upload is empty; expected a gzipped tar'));

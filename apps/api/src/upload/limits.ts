@@ -9,12 +9,15 @@ export interface UploadLimits {
   maxEntries?: number;
   /** Cap on the compressed bytes read from the source; no cap when unset. */
   maxCompressedBytes?: number;
+  /** Milliseconds without a byte from the source before the upload counts as stalled; no limit when unset. */
+  idleMs?: number;
 }
 
 export interface ResolvedLimits {
   maxBytes: number;
   maxEntries: number;
   maxCompressedBytes: number;
+  idleMs: number;
 }
 
 export const DEFAULT_MAX_BYTES = 512 * 1024 * 1024;
@@ -32,6 +35,7 @@ export function resolveLimits(limits: UploadLimits = {}): ResolvedLimits {
     maxBytes: positive(limits.maxBytes, 'maxBytes') ?? DEFAULT_MAX_BYTES,
     maxEntries: positive(limits.maxEntries, 'maxEntries') ?? DEFAULT_MAX_ENTRIES,
     maxCompressedBytes: positive(limits.maxCompressedBytes, 'maxCompressedBytes') ?? Number.POSITIVE_INFINITY,
+    idleMs: positive(limits.idleMs, 'idleMs') ?? Number.POSITIVE_INFINITY,
   };
 }
 

@@ -11,6 +11,13 @@ export function sourceClosedEarly(): PaasError {
   return new PaasError('UPLOAD_INCOMPLETE', 'the upload stream closed before the archive was complete');
 }
 
+/** `at` names where the archive stopped, e.g. ` (after entry app.py)`. */
+export function sourceStalled(idleMs: number, received: number, at: string): PaasError {
+  return new PaasError('UPLOAD_STALLED', `the upload sent no data for ${idleMs / 1000} s and was aborted; ${received} bytes had arrived${at}`, {
+    hint: 'push again; if it keeps stalling, check the network between the CLI and the API',
+  });
+}
+
 export function gunzipFailed(err: unknown): PaasError {
   // zlib says Z_BUF_ERROR ("unexpected end of file") when the input stops inside the gzip stream.
   if ((err as NodeJS.ErrnoException).code === 'Z_BUF_ERROR') {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import type { AppDetail, AppInfo } from '@paas/core';
+import type { AppDetail } from '@paas/core';
+import { urlLine, webUrl } from '../app-url.js';
 import { apiClient, type Context } from '../context.js';
 import { resolveApp } from '../link.js';
 import { table } from '../output.js';
@@ -36,7 +37,7 @@ Examples:
       const services = describeServices(app);
       const rows = [
         ['Owner:', app.owner],
-        ['URL:', app.url],
+        ['URL:', urlLine(app)],
         ['Release:', app.release ?? '(not pushed yet)'],
         ['Created:', app.createdAt],
         ['Services:', services.length === 0 ? '(none)' : services.join(', ')],
@@ -65,7 +66,7 @@ Examples:
     .action(async (opts: { app?: string }) => {
       const name = await resolveApp(opts.app, ctx.cwd);
       const client = await apiClient(ctx);
-      const app = await client.request<AppInfo>('GET', `/apps/${encodeURIComponent(name)}`);
-      ctx.out.line(app.url);
+      const app = await client.request<AppDetail>('GET', `/apps/${encodeURIComponent(name)}`);
+      ctx.out.line(webUrl(app));
     });
 }

@@ -1,38 +1,51 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { apiClient, type Context } from '../context.js';
-import { resolveApp } from '../link.js';
-import { formatBytes } from '../output.js';
+import { formatBytes, Output } from '../output.js';
 import { packDirectory } from '../pack.js';
+import { printPushEvents } from '../print-push-events.js';
 import { UploadProgress } from '../progress.js';
+import { choosePushRoot } from '../push-root.js';
 import { renderPush } from '../render-push.js';
 import { loadSpec } from '../spec-load.js';
 import { printSpecSummary } from './validate.js';
 import { withAppOption } from './app-option.js';
 
+interface PushOptions {
+  app?: string;
+  clean?: boolean;
+  strict?: boolean;
+  json?: boolean;
+}
+
 export function registerPush(program: Command, ctx: Context): void {
   withAppOption(program.command('push'))
     .description('validate, pack and upload DIR, then build and deploy it')
-    .argument('[dir]', 'the directory to deploy', '.')
+    .argument('[dir]', 'the directory to deploy (default: the linked directory, even from a folder below it)')
     .option('--clean', 'build without any cached layer')
     .option('--strict', 'treat warnings about unavailable runtime versions as errors')
+    .option('--json', 'print the push events as NDJSON on stdout (for CI); other output goes to stderr')
     .addHelpText('after', `
 Examples:
   $ paas push
   $ paas push ./site -a blog
   $ paas push --clean               # rebuild every layer
+  $ paas push --json | jq -c 'select(.type == "done")'
 
 Files matched by .gitignore or .paasignore (at the root of DIR) are not
 uploaded, nor are .git/ and .paas/.`)
-    .action(async (dir: string, opts: { app?: string; clean?: boolean; strict?: boolean }) => {
-      const root = resolve(ctx.cwd, dir);
-      const app = await resolveApp(opts.app, root);
+    .action(async (dir: string | undefined, opts: PushOptions) => {
+      const json = opts.json === true;
+      // With --json, stdout holds only the events: every human line goes to stderr.
+      const out = json ? new Output(ctx.out.stderr, ctx.out.stderr, ctx.config) : ctx.out;
+      const { root, app, subfolder } = await choosePushRoot(ctx.cwd, dir, opts.app);
+      if (subfolder !== undefined) out.step(`Pushing ${root} (linked to ${app}), not the subfolder ${subfolder}`);
       // Spec errors stop here, before anything is uploaded.
       const spec = await loadSpec(root, opts.strict === true);
-      printSpecSummary(spec, ctx.out);
+      printSpecSummary(spec, out);
       const client = await apiClient(ctx);
 
       // Packed to a temporary file first: the upload needs its length, and the bar its total.
@@ -40,12 +53,14 @@ uploaded, nor are .git/ and .paas/.`)
       try {
         const archive = join(tmp, 'app.tar.gz');
         const packed = await packDirectory(root, createWriteStream(archive));
-        for (const path of packed.skipped) ctx.out.warn(`${path}: not a file, directory or symlink; not uploaded`);
+        for (const path of packed.skipped) out.warn(`${path}: not a file, directory or symlink; not uploaded`);
         const { size } = await stat(archive);
-        ctx.out.step(`Uploading ${app}: ${packed.entries.length} entries, ${formatBytes(packed.contentBytes)} (${formatBytes(size)} compressed)`);
-        const body = createReadStream(archive).pipe(new UploadProgress(size, ctx.out.stderr));
+        out.step(`Uploading ${app}: ${packed.entries.length} entries, ${formatBytes(packed.contentBytes)} (${formatBytes(size)} compressed)`);
+        const file = createReadStream(archive);
+        const body = json ? file : file.pipe(new UploadProgress(size, out.stderr));
         const events = client.push(app, body, size, { clean: opts.clean === true });
-        await renderPush(events, ctx.out);
+        if (json) await printPushEvents(events, ctx.out);
+        else await renderPush(events, out);
       } finally {
         await rm(tmp, { recursive: true, force: true });
       }

@@ -1,6 +1,7 @@
 export { parseSpec, type ParseSpecOptions } from './parse.js';
 export { SPEC_FILES, chooseSpecFile, type ChosenSpecFile } from './spec-file.js';
 export { describeService } from './describe.js';
+export { hasWebService, isWebService } from './web-service.js';
 export { MAX_SPEC_BYTES, MAX_ALIAS_COUNT } from './yaml-safety.js';
 export { MAX_DEPTH } from './yaml-depth.js';
 export { DEFAULT_HEALTHCHECK, DEFAULT_INSTANCES, MAX_INSTANCES } from './defaults.js';
