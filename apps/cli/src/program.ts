@@ -4,6 +4,7 @@ import { registerCreate } from './commands/create.js';
 import { registerDestroy } from './commands/destroy.js';
 import { registerInfo } from './commands/info.js';
 import { registerLogin } from './commands/login.js';
+import { registerLogs } from './commands/logs.js';
 import { registerPush } from './commands/push.js';
 import { registerServer } from './commands/server.js';
 import { registerUsers } from './commands/users.js';
@@ -52,6 +53,7 @@ Examples:
   registerPush(program, ctx);
   registerApps(program, ctx);
   registerInfo(program, ctx);
+  registerLogs(program, ctx);
   registerDestroy(program, ctx);
   return program;
 }
