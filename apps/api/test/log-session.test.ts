@@ -172,8 +172,7 @@ describe('the backlog', () => {
     await s.done;
     expect(texts(s.frames)).toEqual(['www.1@v2 one 4', 'www.2@v2 two 4', 'www.1@v2 one 5', 'www.2@v2 two 5']);
 
-    await new Promise((r) => setTimeout(r, 3));
-    const cut = new Date();
+    const cut = new Date(clock + 1); // after every line so far, at or before the next
     w1.write('late');
     const since = session(rt, { since: cut });
     await since.done;
@@ -282,7 +281,7 @@ describe('following', () => {
     const rt = new FakeRuntime();
     const w1 = rt.add('blog', 'www', 1, 'v1');
     w1.write('old');
-    await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 30)); // the fake clock may run a few ms ahead
     const s = session(rt, { follow: true, tail: 0 });
     await new Promise((r) => setTimeout(r, 20));
     w1.write('new');
