@@ -52,6 +52,11 @@ export interface TypeBuilder {
   defaultProcess(ctx: PlanContext): string;
   /** Build steps after the code is in (custom's buildscript). */
   afterCode?(ctx: PlanContext): string[];
+  /**
+   * Variables every instance of the type gets (the spec's and the app's
+   * override them), so that what it prints reaches `paas logs` at once.
+   */
+  instanceEnv?: Record<string, string>;
   /** Replaces the generated Dockerfile entirely (custom's `dockerfile`). */
   ownPlan?(ctx: PlanContext): BuildPlan | undefined;
 }

@@ -4,6 +4,7 @@ import { userForToken, bearerToken } from './auth.js';
 import { errorHandler } from './http-errors.js';
 import type { Platform } from './platform.js';
 import { registerAppRoutes } from './routes/apps.js';
+import { registerLogRoutes } from './routes/logs.js';
 import { registerOperateRoutes } from './routes/operate.js';
 import { registerPushRoutes } from './routes/pushes.js';
 import { registerUserRoutes } from './routes/users.js';
@@ -38,6 +39,7 @@ export function buildApp(p: Platform, opts: { logger?: boolean } = {}): FastifyI
     registerAppRoutes(routes, p);
     registerPushRoutes(routes, p);
     registerOperateRoutes(routes, p);
+    registerLogRoutes(routes, p);
   });
   return app;
 }

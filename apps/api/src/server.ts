@@ -6,6 +6,7 @@ import { loadConfig } from './config.js';
 import { Deployer } from './deploy/deployer.js';
 import { AppLocks } from './locks.js';
 import type { Platform } from './platform.js';
+import { keepInstanceLogs } from './logs/keep-logs.js';
 import { loadPlatformId } from './platform-id.js';
 import { Reconciler } from './reconciler.js';
 import { RouteTableManager } from './route-table.js';
@@ -52,6 +53,7 @@ async function main(): Promise<void> {
     workerAliveMs: config.workerAliveMs,
     drainTimeoutMs: config.drainTimeoutMs,
     stopGraceMs: config.stopGraceMs,
+    keepLogs: keepInstanceLogs(store, runtime, config.logRetainLines, (msg) => log(msg)),
     log: (msg) => log(msg),
   });
   const reconciler = new Reconciler({ store, runtime, deployer, locks, routes, resyncIntervalMs: config.resyncIntervalMs, log: (msg) => log(msg) });

@@ -21,7 +21,7 @@ describe('instanceEnv', () => {
   it('gives the platform variables, dotCloud names and the spec environment', () => {
     const env = instanceEnv({ app: 'blog', service: service({ environment: { MODE: 'prod' } }), release: 'v7', index: 2 });
     expect(env).toEqual({
-      MODE: 'prod', PORT: '8080', PORT_WWW: '8080',
+      PYTHONUNBUFFERED: '1', MODE: 'prod', PORT: '8080', PORT_WWW: '8080',
       PAAS_APP: 'blog', PAAS_SERVICE: 'www', PAAS_INSTANCE: 'www.2', PAAS_RELEASE: 'v7',
       DOTCLOUD_PROJECT: 'blog', DOTCLOUD_SERVICE_NAME: 'www', DOTCLOUD_SERVICE_ID: '1',
     });

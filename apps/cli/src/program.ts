@@ -5,6 +5,7 @@ import { registerDestroy } from './commands/destroy.js';
 import { registerInfo } from './commands/info.js';
 import { registerLink } from './commands/link.js';
 import { registerLogin } from './commands/login.js';
+import { registerLogs } from './commands/logs.js';
 import { registerOpen } from './commands/open.js';
 import { registerPs } from './commands/ps.js';
 import { registerPush } from './commands/push.js';
@@ -62,6 +63,7 @@ Examples:
   registerScale(program, ctx);
   registerRestart(program, ctx);
   registerOpen(program, ctx);
+  registerLogs(program, ctx);
   registerDestroy(program, ctx);
   return program;
 }

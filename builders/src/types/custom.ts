@@ -3,6 +3,7 @@ import { CURRENT_DIR } from '../layout.js';
 import { execForm, shellQuote } from '../shell.js';
 import type { BuildPlan, PlanContext, TypeBuilder } from '../build-plan.js';
 import { isPlainRelativePath } from './paths.js';
+import { PYTHON_UNBUFFERED } from './python-common.js';
 
 function checkPath(ctx: PlanContext, key: 'buildscript' | 'dockerfile', value: string): string {
   const path = value.replace(/^\.\//, '');
@@ -58,6 +59,9 @@ export const custom: TypeBuilder = {
   },
   files: () => ({}),
   defaultProcess: () => '~/run',
+  // What a custom service runs is the app's choice, most often a script; of
+  // the usual interpreters only Python buffers by default and obeys a variable.
+  instanceEnv: PYTHON_UNBUFFERED,
   afterCode: buildscriptStep,
   ownPlan: ownDockerfile,
 };

@@ -16,3 +16,9 @@ export const builders = {
   static: staticSite,
   custom,
 } as const satisfies Record<SupportedCodeType, TypeBuilder>;
+
+/** Variables every instance of the type gets (see TypeBuilder.instanceEnv); none for an unknown type. */
+export function typeInstanceEnv(type: string): Record<string, string> {
+  const builder: TypeBuilder | undefined = (builders as Record<string, TypeBuilder>)[type];
+  return { ...builder?.instanceEnv };
+}

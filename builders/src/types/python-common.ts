@@ -10,6 +10,9 @@ function hasRequirementsTxt(ctx: PlanContext): boolean {
   return ctx.hasInApproot('requirements.txt');
 }
 
+/** Python buffers stdout when it is not a terminal: a print would reach `paas logs` only a few KiB later. */
+export const PYTHON_UNBUFFERED: Record<string, string> = { PYTHONUNBUFFERED: '1' };
+
 export function pythonPackages(ctx: PlanContext): string[] {
   const needsPip = hasRequirementsTxt(ctx) || ctx.service.requirements.length > 0;
   return needsPip ? ['python3', 'python3-pip'] : ['python3'];

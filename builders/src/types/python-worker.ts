@@ -1,12 +1,13 @@
 import { PaasError } from '@paas/core';
 import type { TypeBuilder } from '../build-plan.js';
-import { pipDependencies, pythonPackages, pythonPathDirs } from './python-common.js';
+import { PYTHON_UNBUFFERED, pipDependencies, pythonPackages, pythonPathDirs } from './python-common.js';
 
 /** Like python, without a port and without a default process: a worker says what it runs. */
 export const pythonWorker: TypeBuilder = {
   runtimePackages: pythonPackages,
   pathDirs: pythonPathDirs,
   dependencies: pipDependencies,
+  instanceEnv: PYTHON_UNBUFFERED,
   files: () => ({}),
   defaultProcess(ctx) {
     throw new PaasError('BUILD_FAILED', `${ctx.service.name}: a python-worker needs process: or processes:`, {

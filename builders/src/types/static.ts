@@ -16,7 +16,10 @@ function staticRoot(ctx: PlanContext): string {
   return `${CURRENT_DIR}/${root.replace(/\/+$/, '')}`;
 }
 
-/** nginx-light serving files on $PORT; nothing to install from the app. */
+/**
+ * nginx-light serving files on $PORT; nothing to install from the app. No
+ * instanceEnv: nginx writes each access and error log line as it happens.
+ */
 export const staticSite: TypeBuilder = {
   runtimePackages: () => ['nginx-light'],
   pathDirs: () => [],

@@ -47,6 +47,7 @@ export const errorCatalogue = {
   DEPLOY_LOCKED: { status: 409, exit: 5, title: 'Another push, rollback, scale or restart of this app is in progress' },
   NO_RELEASE: { status: 409, exit: 5, title: 'The app has no release yet' },
   INSTANCE_NOT_FOUND: { status: 404, exit: 4, title: 'No such instance of the service' },
+  BUILD_NOT_FOUND: { status: 404, exit: 4, title: 'No such build of the app' },
   BUILD_FAILED: { status: 422, exit: 6, title: 'A build step failed' },
   RELEASE_UNHEALTHY: { status: 422, exit: 7, title: 'The new release did not become healthy in time' },
   POSTINSTALL_FAILED: { status: 422, exit: 7, title: 'postinstall exited non-zero in a new instance' },

@@ -1,4 +1,5 @@
 import type { CodeService } from '@paas/core';
+import { typeInstanceEnv } from '@paas/builders';
 
 /** Container port of an instance's first port; later ports count up from it. */
 export const FIRST_CONTAINER_PORT = 8080;
@@ -43,7 +44,8 @@ export interface InstanceEnvInput {
  * setting PORT.
  */
 export function instanceEnv({ app, service, release, index, appEnv = {} }: InstanceEnvInput): Record<string, string> {
-  const env: Record<string, string> = { ...service.environment, ...appEnv };
+  // The type's defaults first (PYTHONUNBUFFERED=1 …): the app may override them.
+  const env: Record<string, string> = { ...typeInstanceEnv(service.type), ...service.environment, ...appEnv };
   const ports = containerPorts(service);
   const first = httpPort(service) ?? Object.values(ports)[0];
   if (first !== undefined) env.PORT = String(first);

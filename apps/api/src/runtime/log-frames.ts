@@ -8,24 +8,33 @@ import type { LogLine } from './types.js';
  */
 export class LogFrameParser {
   #pending: Buffer = Buffer.alloc(0);
-  readonly #partial: Record<'stdout' | 'stderr', string> = { stdout: '', stderr: '' };
+  /** Bytes of each stream's unfinished line (kept as bytes: a character may be split across messages). */
+  readonly #partial: Record<'stdout' | 'stderr', Buffer[]> = { stdout: [], stderr: [] };
 
   /** Feeds raw bytes; returns the complete lines they finish. */
   push(chunk: Buffer): LogLine[] {
-    this.#pending = this.#pending.length === 0 ? Buffer.from(chunk) : Buffer.concat([this.#pending, chunk]);
+    this.#pending = this.#pending.length === 0 ? chunk : Buffer.concat([this.#pending, chunk]);
     const out: LogLine[] = [];
     let at = 0;
     while (at + 8 <= this.#pending.length) {
       const size = this.#pending.readUInt32BE(at + 4);
       if (at + 8 + size > this.#pending.length) break;
       const stream = this.#pending[at] === 2 ? 'stderr' : 'stdout';
-      const text = this.#partial[stream] + this.#pending.subarray(at + 8, at + 8 + size).toString('utf8');
-      const lines = text.split('\n');
-      this.#partial[stream] = lines.pop() ?? '';
-      for (const line of lines) out.push(parseLine(line, stream));
+      let payload = this.#pending.subarray(at + 8, at + 8 + size);
+      // The engine splits a line over 16 KiB into several messages, each with
+      // its own timestamp: the line keeps the first one.
+      if (this.#partial[stream].length > 0) payload = dropTimestamp(payload);
+      let from = 0;
+      for (let nl = payload.indexOf(0x0a); nl >= 0; nl = payload.indexOf(0x0a, from)) {
+        const line = Buffer.concat([...this.#partial[stream], payload.subarray(from, nl)]);
+        this.#partial[stream] = [];
+        out.push(parseLine(line.toString('utf8'), stream));
+        from = nl + 1;
+      }
+      if (from < payload.length) this.#partial[stream].push(Buffer.from(payload.subarray(from)));
       at += 8 + size;
     }
-    this.#pending = this.#pending.subarray(at);
+    this.#pending = Buffer.from(this.#pending.subarray(at));
     return out;
   }
 
@@ -33,11 +42,18 @@ export class LogFrameParser {
   end(): LogLine[] {
     const out: LogLine[] = [];
     for (const stream of ['stdout', 'stderr'] as const) {
-      if (this.#partial[stream] !== '') out.push(parseLine(this.#partial[stream], stream));
-      this.#partial[stream] = '';
+      if (this.#partial[stream].length > 0) out.push(parseLine(Buffer.concat(this.#partial[stream]).toString('utf8'), stream));
+      this.#partial[stream] = [];
     }
     return out;
   }
+}
+
+/** `2026-11-29T10:00:00.123456789Z rest` → `rest`; anything else unchanged. */
+function dropTimestamp(payload: Buffer): Buffer {
+  if (payload.length < 21 || payload[4] !== 0x2d || payload[10] !== 0x54) return payload;
+  const space = payload.indexOf(0x20);
+  return space > 19 && space < 40 ? payload.subarray(space + 1) : payload;
 }
 
 function parseLine(raw: string, stream: 'stdout' | 'stderr'): LogLine {
@@ -45,7 +61,8 @@ function parseLine(raw: string, stream: 'stdout' | 'stderr'): LogLine {
   const space = line.indexOf(' ');
   // Timestamps look like 2026-11-29T10:00:00.123456789Z.
   if (space > 19 && line[4] === '-' && line[10] === 'T') return { time: line.slice(0, space), stream, text: line.slice(space + 1) };
-  return { time: new Date().toISOString(), stream, text: line };
+  // No timestamp (never seen from the engine): now, with the engine's nine fraction digits.
+  return { time: new Date().toISOString().replace(/Z$/, '000000Z'), stream, text: line };
 }
 
 /** The engine's `since` wants seconds; a string keeps the fraction. */

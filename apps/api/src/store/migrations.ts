@@ -95,6 +95,29 @@ CREATE TABLE app_env (
 );
 `,
   },
+  {
+    id: '0002_instance_logs',
+    sql: `
+-- Output of retired instances, so paas logs still shows it after a push;
+-- the newest PAAS_LOG_RETAIN_LINES lines per app are kept.
+CREATE TABLE instance_logs (
+  app             text NOT NULL REFERENCES apps(name) ON DELETE CASCADE,
+  seq             bigint NOT NULL,
+  -- The driver's id: lines of an instance that is still listed are not shown twice.
+  instance_id     text NOT NULL,
+  service         text NOT NULL,
+  instance_index  integer NOT NULL,
+  release         text NOT NULL,
+  -- RFC 3339 in UTC with nine fraction digits, so that text order is time order.
+  time            text NOT NULL,
+  stream          text NOT NULL CHECK (stream IN ('stdout', 'stderr')),
+  line            text NOT NULL,
+  PRIMARY KEY (app, seq)
+);
+CREATE INDEX instance_logs_time ON instance_logs(app, time);
+CREATE INDEX instance_logs_instance ON instance_logs(app, instance_id);
+`,
+  },
 ];
 
 /** Arbitrary constant shared by every paas process: the migration lock. */

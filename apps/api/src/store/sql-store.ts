@@ -1,6 +1,6 @@
 import { PaasError, type AppSpec } from '@paas/core';
 import { FOREIGN_KEY_VIOLATION, UNIQUE_VIOLATION, isDbError, type Db, type Queryable } from './db.js';
-import type { AppRow, BuildRow, EventRow, ReleaseRow, Store, UserRow } from './types.js';
+import type { AppRow, BuildRow, EventRow, ReleaseRow, RetainedLogLine, RetainedLogQuery, Store, UserRow } from './types.js';
 
 const USER_COLS = `name, admin, created_at AS "createdAt"`;
 const APP_COLS = `name, owner, created_at AS "createdAt"`;
@@ -92,7 +92,7 @@ export class SqlStore implements Store {
   }
 
   async deleteApp(name: string): Promise<void> {
-    // Foreign keys cascade to scale, builds (and their logs), releases, domains, env.
+    // Foreign keys cascade to scale, builds (and their logs), releases, domains, env, kept instance output.
     await this.db.query('DELETE FROM apps WHERE name = $1', [name]);
   }
 
@@ -244,6 +244,58 @@ export class SqlStore implements Store {
       );
       return { builds: one(b).n, releases: one(r).n };
     });
+  }
+
+  // output of retired instances
+
+  async keepInstanceLogs(
+    app: string,
+    instance: { id: string; service: string; index: number; release: string },
+    lines: readonly Pick<RetainedLogLine, 'time' | 'stream' | 'text'>[],
+    limit: number,
+  ): Promise<void> {
+    const kept = limit <= 0 ? [] : lines.slice(-limit);
+    await this.db.transaction(async (tx) => {
+      // The app's row lock numbers the lines; an app deleted meanwhile keeps nothing.
+      const found = await tx.query('SELECT 1 FROM apps WHERE name = $1 FOR NO KEY UPDATE', [app]);
+      if (found.length === 0) return;
+      await tx.query('DELETE FROM instance_logs WHERE app = $1 AND instance_id = $2', [app, instance.id]);
+      if (kept.length > 0) {
+        await tx.query(
+          `INSERT INTO instance_logs (app, seq, instance_id, service, instance_index, release, time, stream, line)
+           SELECT $1, (SELECT coalesce(max(seq), 0) FROM instance_logs WHERE app = $1) + t.ord, $2, $3, $4, $5, t.time, t.stream, t.line
+           FROM unnest($6::text[], $7::text[], $8::text[]) WITH ORDINALITY AS t(time, stream, line, ord)`,
+          [
+            app, instance.id, instance.service, instance.index, instance.release,
+            kept.map((l) => l.time),
+            kept.map((l) => l.stream),
+            // Postgres text cannot hold NUL; an app may print one.
+            kept.map((l) => l.text.replaceAll('\u0000', '\uFFFD')),
+          ],
+        );
+      }
+      // The oldest lines go first, whichever instance wrote them.
+      await tx.query(
+        `DELETE FROM instance_logs WHERE app = $1 AND seq IN (
+           SELECT seq FROM instance_logs WHERE app = $1 ORDER BY time DESC, seq DESC OFFSET $2)`,
+        [app, Math.max(0, limit)],
+      );
+    });
+  }
+
+  async listInstanceLogs(app: string, query: RetainedLogQuery = {}): Promise<RetainedLogLine[]> {
+    return this.db.query<RetainedLogLine>(
+      `SELECT instance_id AS "instanceId", service, instance_index AS "index", release, time, stream, line AS text
+       FROM (SELECT *, row_number() OVER (PARTITION BY instance_id ORDER BY time DESC, seq DESC) AS rn
+             FROM instance_logs
+             WHERE app = $1
+               AND ($2::text IS NULL OR service = $2)
+               AND ($3::integer IS NULL OR instance_index = $3)
+               AND ($4::text IS NULL OR time >= $4)) AS recent
+       WHERE $5::integer IS NULL OR rn <= $5
+       ORDER BY time, seq`,
+      [app, query.service ?? null, query.index ?? null, query.since ?? null, query.tail ?? null],
+    );
   }
 
   // audit

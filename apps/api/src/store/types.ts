@@ -30,6 +30,28 @@ export interface ReleaseRow {
   createdAt: Date;
 }
 
+/** A line a retired instance wrote, kept for paas logs. */
+export interface RetainedLogLine {
+  /** The driver's id of the instance (a container id). */
+  instanceId: string;
+  service: string;
+  index: number;
+  release: string;
+  /** RFC 3339 in UTC with nine fraction digits. */
+  time: string;
+  stream: 'stdout' | 'stderr';
+  text: string;
+}
+
+export interface RetainedLogQuery {
+  service?: string;
+  index?: number;
+  /** Only lines at or after this time (same format as RetainedLogLine.time). */
+  since?: string;
+  /** Only the last N lines of each instance. */
+  tail?: number;
+}
+
 export interface EventRow { id: number; app: string | null; actor: string; action: string; detail: Record<string, unknown>; at: Date }
 
 /**
@@ -75,6 +97,20 @@ export interface Store {
 
   /** The app's operation lock (push, scale, restart, destroy), shared by every API process on this database; null when held. */
   tryLockApp(app: string): Promise<(() => Promise<void>) | null>;
+
+  // output of retired instances (paas logs)
+  /**
+   * Keeps an instance's lines (oldest first), replacing any kept before for
+   * that instance, then trims the app's kept lines to the newest `limit`.
+   */
+  keepInstanceLogs(
+    app: string,
+    instance: { id: string; service: string; index: number; release: string },
+    lines: readonly Pick<RetainedLogLine, 'time' | 'stream' | 'text'>[],
+    limit: number,
+  ): Promise<void>;
+  /** Kept lines of the app, oldest first. */
+  listInstanceLogs(app: string, query?: RetainedLogQuery): Promise<RetainedLogLine[]>;
 
   // audit
   addEvent(e: { app: string | null; actor: string; action: string; detail?: Record<string, unknown> }): Promise<void>;
