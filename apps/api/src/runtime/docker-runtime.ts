@@ -304,7 +304,7 @@ export class DockerRuntime implements Runtime {
       await engineUnless404(container.remove({ force: true })).catch(() => undefined);
       throw err;
     }
-    return startOneOff(this.docker, container, proc);
+    return startOneOff(container, proc);
   }
 
   async stats(id: string): Promise<InstanceStats | null> {
