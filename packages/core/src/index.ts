@@ -4,3 +4,4 @@ export * from './spec-types.js';
 export * from './api-types.js';
 export * from './spec/index.js';
 export * from './scale.js';
+export * from './run-protocol.js';
