@@ -6,6 +6,7 @@ import type { Platform } from './platform.js';
 import { registerAppRoutes } from './routes/apps.js';
 import { registerOperateRoutes } from './routes/operate.js';
 import { registerPushRoutes } from './routes/pushes.js';
+import { registerRunRoutes } from './routes/run.js';
 import { registerUserRoutes } from './routes/users.js';
 import { WS_MAX_PAYLOAD } from './routes/ws-guard.js';
 import { PaasError } from '@paas/core';
@@ -38,6 +39,7 @@ export function buildApp(p: Platform, opts: { logger?: boolean } = {}): FastifyI
     registerAppRoutes(routes, p);
     registerPushRoutes(routes, p);
     registerOperateRoutes(routes, p);
+    registerRunRoutes(routes, p);
   });
   return app;
 }
