@@ -101,5 +101,6 @@ export function runSession(ws: WebSocket, io: RunIo): Promise<number> {
         hint: 'the command was stopped on the server; run it again once the API answers',
       }));
     });
+    ws.resume(); // openSocket() left it paused until every listener was attached
   });
 }

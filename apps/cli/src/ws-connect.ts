@@ -7,7 +7,8 @@ import { resolveLogin } from './login-store.js';
 /**
  * Opens a WebSocket to the API (`paas run`) with the saved token. A refusal
  * before the upgrade (401, 404 …) comes back as the API's PaasError, so it
- * exits with the catalogue's code like any other command.
+ * exits with the catalogue's code like any other command. The socket comes
+ * back paused: resume() it once its listeners are attached.
  */
 export async function openSocket(ctx: Context, path: string): Promise<WebSocket> {
   await apiClient(ctx); // the usual AUTH_REQUIRED when not logged in
@@ -29,6 +30,8 @@ export async function openSocket(ctx: Context, path: string): Promise<WebSocket>
     // Stays for the socket's life: a later error is seen as its close.
     ws.on('error', (err) => fail(lost(api, err)));
     ws.once('open', () => {
+      // Paused until the caller listens: frames that came with the handshake would be emitted before then.
+      ws.pause();
       settled = true;
       resolve(ws);
     });
