@@ -4,8 +4,7 @@ import type { Context } from '../context.js';
 import { ExitStatus } from '../exit-status.js';
 import { resolveApp } from '../link.js';
 import { paint } from '../output.js';
-import { runSession, type RunIo } from '../run-session.js';
-import { openSocket } from '../ws-connect.js';
+import type { RunIo } from '../run-session.js';
 import { withAppOption } from './app-option.js';
 
 const TERM_RE = /^[A-Za-z0-9._+-]{1,64}$/;
@@ -44,6 +43,8 @@ Examples:
         const term = ctx.config.env.TERM;
         if (term !== undefined && TERM_RE.test(term)) req.term = term;
       }
+      // Loaded here, not with the program: ws alone costs every other command about 0.1 s of start-up.
+      const [{ openSocket }, { runSession }] = await Promise.all([import('../ws-connect.js'), import('../run-session.js')]);
       const ws = await openSocket(ctx, `/apps/${encodeURIComponent(app)}/run?${runQuery(req)}`);
       const code = await runSession(ws, {
         stdin,
