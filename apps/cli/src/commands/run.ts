@@ -25,7 +25,8 @@ Examples:
   $ paas run www                          # a shell in www.1
   $ paas run www.2 -- ls -l               # a command in www.2
   $ paas run www -- python manage.py migrate
-  $ paas run www -- cat > backup.sql < dump.sql
+  $ paas run www -- tar -c uploads > uploads.tar
+  $ paas run www -- sh -c 'cat > seed.json' < seed.json
   $ paas run worker -a blog -- sh -c 'echo $PAAS_INSTANCE'`)
     .action(async (ref: string, command: string[], opts: { app?: string; tty: boolean }) => {
       const target = parseInstanceRef(ref);
