@@ -141,13 +141,14 @@ export async function execProcess(docker: Dockerode, id: string, proc: ProcessSp
   );
 }
 
-/** Attaches to a created (not yet started) one-off container, starts it, and removes it once it exits. */
+/** Attaches to a created (not yet started) one-off container with AutoRemove, starts it, and makes sure it is removed. */
 export async function startOneOff(container: Dockerode.Container, proc: ProcessSpec): Promise<ProcessSession> {
   const socket = (await engine(
     container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true }),
   )) as unknown as Duplex;
-  // next-exit: the default (not-running) answers at once for a container not started yet, with code 0.
-  const waited = engine(container.wait({ condition: 'next-exit' })).then(
+  // The container is created with AutoRemove: `removed` answers with the exit status once it is gone, so
+  // wait() means "ended and removed". (The default, not-running, answers at once, with 0, before the start.)
+  const waited = engine(container.wait({ condition: 'removed' })).then(
     (r: { StatusCode?: number }) => r.StatusCode ?? 137,
     () => 137,
   );

@@ -11,7 +11,7 @@ const TERM_RE = /^[A-Za-z0-9._+-]{1,64}$/;
 
 export function registerRun(program: Command, ctx: Context): void {
   withAppOption(program.command('run'))
-    .description('run a command in an instance of a service (default: a shell), with its environment in ~/current')
+    .description("run a command (default: a shell) in an instance of a service, as the app user in ~/current with the instance's environment")
     .argument('<service>', 'a service (www: its first running instance) or one instance (www.2)')
     .argument('[command...]', 'the command and its arguments; put -- before it when it has options')
     .option('-T, --no-tty', 'no terminal, even when stdin and stdout are one')
