@@ -118,6 +118,11 @@ describe('paas run in a running instance', () => {
     expect(r.stdout.equals(data)).toBe(true);
     const counted = await paasBytes(['run', 'www', '--', 'wc', '-c'], data);
     expect(counted.stdout.toString().trim()).toBe(String(data.length));
+    // A command that never reads its stdin ends the session at once (not after ws's 30 s close timeout).
+    const t0 = Date.now();
+    const ignored = await paasBytes(['run', 'www', '--', 'true'], randomBytes(2 * 1024 * 1024));
+    expect(ignored.code).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(15_000);
   });
 
   it('gives an interactive shell on a real terminal: typed commands answer, the size and exit status pass', async () => {
@@ -150,6 +155,7 @@ describe('paas run in a running instance', () => {
     const bad = await p.paas(['run', 'www', '--', 'true'], { cwd: dir, env: { PAAS_TOKEN: 'paas_not-a-token' } });
     expect(bad.code).toBe(8);
     expect((await connect(wsUrl('service=www&argv=true'), 'paas_not-a-token')).status).toBe(401);
+    expect((await connect(wsUrl('service=www&argv=true'), '')).status).toBe(401);
 
     const added = await p.paas(['users', 'add', 'mallory']);
     const token = /paas_[A-Za-z0-9_-]+/.exec(added.stdout)?.[0];

@@ -10,14 +10,15 @@ import { WS_MAX_PAYLOAD } from '../src/routes/ws-guard.js';
 import type { ProcessSession } from '../src/runtime/types.js';
 
 /** A process that the test plays by hand: what it was sent, and a way to end it. */
-function fakeProcess() {
+function fakeProcess(opts: { readStdin?: boolean } = {}) {
   const stdin = new PassThrough();
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let exit!: (code: number) => void;
   const exited = new Promise<number>((resolve) => (exit = resolve));
   const seen = { input: [] as Buffer[], stdinEnded: false, resizes: [] as [number, number][], killed: false };
-  stdin.on('data', (c: Buffer) => seen.input.push(c));
+  const read = (): void => void stdin.on('data', (c: Buffer) => seen.input.push(c));
+  if (opts.readStdin !== false) read();
   stdin.on('end', () => (seen.stdinEnded = true));
   const session: ProcessSession = {
     stdin,
@@ -37,10 +38,12 @@ function fakeProcess() {
     stderr.end();
     exit(code);
   };
-  return { session, seen, finish, stdout, stderr };
+  return { session, seen, finish, stdout, stderr, read };
 }
 
 let app: FastifyInstance | undefined;
+/** The server's side of the last socket. */
+let serverSide: WebSocket | undefined;
 afterEach(async () => {
   await app?.close();
   app = undefined;
@@ -50,7 +53,7 @@ afterEach(async () => {
 async function serveBridge(start: () => Promise<ProcessSession>): Promise<string> {
   app = Fastify();
   await app.register(websocket, { options: { maxPayload: WS_MAX_PAYLOAD } });
-  app.get('/run', { websocket: true }, (socket) => bridgeRun(socket, { start, started: { type: 'started', instance: 'www.1', oneOff: false } }));
+  app.get('/run', { websocket: true }, (socket) => bridgeRun((serverSide = socket), { start, started: { type: 'started', instance: 'www.1', oneOff: false } }));
   await app.listen({ port: 0, host: '127.0.0.1' });
   return `ws://127.0.0.1:${(app.server.address() as AddressInfo).port}/run`;
 }
@@ -106,6 +109,34 @@ describe('bridgeRun', () => {
     expect(got.controls).toEqual([{ type: 'started', instance: 'www.1', oneOff: false }, { type: 'exit', code: 3 }]);
     expect(got.order.at(-1)).toBe('exit');
     expect(p.seen.killed).toBe(false);
+  });
+
+  it('stdin that filled up before its eof still ends the session at once (the socket is read again for the close)', async () => {
+    const p = fakeProcess({ readStdin: false });
+    const { ws, got } = await open(await serveBridge(async () => p.session));
+    for (let i = 0; i < 8; i++) ws.send(Buffer.alloc(32 * 1024, i), { binary: true });
+    ws.send(JSON.stringify({ type: 'eof' }));
+    await new Promise((r) => setTimeout(r, 200));
+    p.read();
+    await expect.poll(() => p.seen.stdinEnded).toBe(true);
+    expect(p.seen.input.reduce((n, b) => n + b.length, 0)).toBe(8 * 32 * 1024);
+    expect(serverSide?.isPaused).toBe(false);
+    const t0 = Date.now();
+    p.finish(0);
+    expect(await got.closed).toBe(1000);
+    expect(Date.now() - t0).toBeLessThan(2_000);
+  });
+
+  it('a process that exits without reading its stdin ends the session at once', async () => {
+    const p = fakeProcess({ readStdin: false });
+    const { ws, got } = await open(await serveBridge(async () => p.session));
+    for (let i = 0; i < 16; i++) ws.send(Buffer.alloc(32 * 1024, i), { binary: true });
+    await new Promise((r) => setTimeout(r, 200));
+    const t0 = Date.now();
+    p.finish(0);
+    expect(await got.closed).toBe(1000);
+    expect(Date.now() - t0).toBeLessThan(2_000);
+    expect(got.controls.at(-1)).toEqual({ type: 'exit', code: 0 });
   });
 
   it('a client that closes first kills the process', async () => {

@@ -24,6 +24,7 @@ class SocketInput extends Readable {
     this.ws.resume();
   }
 
+  /** Bytes after the end (or once the process is gone) are dropped. */
   offer(data: Buffer): void {
     if (!this.readableEnded && !this.destroyed && !this.push(data)) this.ws.pause();
   }
@@ -69,11 +70,21 @@ export async function bridgeRun(ws: WebSocket, hooks: BridgeHooks): Promise<void
   const send = (m: RunServerMessage): void => {
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(m));
   };
+  /**
+   * Sends the last message and closes. Stdin is no longer wanted, and the
+   * socket is read again: paused for a full stdin, it would never see the
+   * client's close frame, and the close would wait for ws's 30 s timeout.
+   */
+  const finish = (m: RunServerMessage, code: number): void => {
+    input.destroy();
+    ws.resume();
+    send(m);
+    ws.close(code);
+  };
   const fail = (err: unknown, code = FAILED): void => {
     const { status, body } = toHttpError(err);
     if (status >= 500 && !(err instanceof PaasError)) hooks.log?.(err);
-    send({ type: 'error', error: body });
-    ws.close(code);
+    finish({ type: 'error', error: body }, code);
   };
 
   ws.on('close', () => {
@@ -87,6 +98,8 @@ export async function bridgeRun(ws: WebSocket, hooks: BridgeHooks): Promise<void
     if (m === null) return fail(new PaasError('BAD_REQUEST', 'a text frame must be {"type":"resize","cols":N,"rows":N} or {"type":"eof"}'), POLICY);
     if (m.type === 'eof') {
       if (!input.readableEnded) input.push(null);
+      // An ended Readable is never read again, so nothing else would resume a socket paused for it.
+      ws.resume();
       return;
     }
     size = { cols: m.cols, rows: m.rows };
@@ -115,8 +128,7 @@ export async function bridgeRun(ws: WebSocket, hooks: BridgeHooks): Promise<void
     ]);
     const code = await session.wait();
     done = true;
-    send({ type: 'exit', code });
-    ws.close(NORMAL);
+    finish({ type: 'exit', code }, NORMAL);
   } catch (err) {
     // The client went away mid-output: the close handler kills the process.
     if (!closed) fail(err);
