@@ -12,6 +12,9 @@ export interface RunIo {
   onStarted?(m: Extract<RunServerMessage, { type: 'started' }>): void;
 }
 
+/** What a shell reports for a writer killed by SIGPIPE (128 + 13). */
+const SIGPIPE_STATUS = 141;
+
 /** stdin as binary frames of at most RUN_STDIN_CHUNK bytes; its end as `eof`. Each write waits for the socket. */
 function stdinSender(ws: WebSocket): Writable {
   const send = (data: Buffer | string, binary: boolean, callback: (err?: Error | null) => void): void => {
@@ -46,6 +49,7 @@ export function runSession(ws: WebSocket, io: RunIo): Promise<number> {
     let exit: number | undefined;
     let failure: PaasError | undefined;
     let blocked = 0;
+    let outputGone = false;
 
     const write = (out: NodeJS.WritableStream, data: Buffer): void => {
       if (out.write(data)) return;
@@ -69,6 +73,14 @@ export function runSession(ws: WebSocket, io: RunIo): Promise<number> {
       else if (m.type === 'error') failure = PaasError.fromBody(m.error);
       else if (m.type === 'started') io.onStarted?.(m);
     });
+
+    // Our reader went away (`paas run … | head`): stop the remote command, as a pipe's SIGPIPE would.
+    const onOutputError = (): void => {
+      outputGone = true;
+      ws.terminate();
+    };
+    io.stdout.on('error', onOutputError);
+    io.stderr.on('error', onOutputError);
 
     const onResize = (): void => {
       if (ws.readyState === WebSocket.OPEN && io.stdout.columns && io.stdout.rows) {
@@ -94,6 +106,7 @@ export function runSession(ws: WebSocket, io: RunIo): Promise<number> {
       (io.stdin as { destroy?: () => void }).destroy?.();
       if (failure) return reject(failure);
       if (exit !== undefined) return resolve(exit);
+      if (outputGone) return resolve(SIGPIPE_STATUS);
       if (code === 1009) {
         return reject(new PaasError('BODY_TOO_LARGE', 'the API closed the session: a frame was over its size limit (1009)'));
       }

@@ -1,9 +1,10 @@
+import { spawn } from 'node:child_process';
 import type http from 'node:http';
 import { RUN_STDERR, RUN_STDIN_CHUNK, RUN_STDOUT } from '@paas/core';
 import { describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { sendJson, serve } from './helpers/http-server.js';
-import { runCli } from './helpers/run-cli.js';
+import { BIN, runCli } from './helpers/run-cli.js';
 import { tempDir } from './helpers/temp.js';
 
 interface Session {
@@ -101,6 +102,31 @@ describe('paas run against a real WebSocket server', () => {
     expect(r.stdout).toBe('partial');
     expect(r.code).toBe(9);
     expect(r.stderr).toMatch(/connection to the API was lost/);
+  });
+
+  it('a reader that goes away (| head) stops the session quietly with 141, as SIGPIPE would', async () => {
+    let closedByClient = false;
+    const api = await fakeRun((ws) => {
+      ws.on('close', () => (closedByClient = true));
+      const chunk = out(RUN_STDOUT, 'y\n'.repeat(16 * 1024));
+      const pump = (): void => {
+        if (ws.readyState !== ws.OPEN) return;
+        ws.send(chunk, () => setImmediate(pump));
+      };
+      pump();
+    });
+    const environment = { ...process.env, ...(await env(api.url)) };
+    const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn('bash', ['-c', `"${process.execPath}" "${BIN}" run www -a blog -- yes | head -c 5; echo " status=\${PIPESTATUS[0]}"`], { env: environment });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+    expect(r.stdout).toBe('y\ny\ny status=141\n');
+    expect(r.stderr).toBe('');
+    await expect.poll(() => closedByClient).toBe(true);
   });
 
   it('refusals before the upgrade use the catalogue: a bad token exits 8, an unknown app 4', async () => {
