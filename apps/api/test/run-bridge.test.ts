@@ -50,10 +50,10 @@ afterEach(async () => {
 });
 
 /** A server with the API's WebSocket settings and one route bridged to `start`. */
-async function serveBridge(start: () => Promise<ProcessSession>): Promise<string> {
+async function serveBridge(start: () => Promise<ProcessSession>, heartbeatMs?: number): Promise<string> {
   app = Fastify();
   await app.register(websocket, { options: { maxPayload: WS_MAX_PAYLOAD } });
-  app.get('/run', { websocket: true }, (socket) => bridgeRun((serverSide = socket), { start, started: { type: 'started', instance: 'www.1', oneOff: false } }));
+  app.get('/run', { websocket: true }, (socket) => bridgeRun((serverSide = socket), { start, started: { type: 'started', instance: 'www.1', oneOff: false }, ...(heartbeatMs ? { heartbeatMs } : {}) }));
   await app.listen({ port: 0, host: '127.0.0.1' });
   return `ws://127.0.0.1:${(app.server.address() as AddressInfo).port}/run`;
 }
@@ -145,6 +145,44 @@ describe('bridgeRun', () => {
     await expect.poll(() => got.controls.length).toBe(1);
     ws.close();
     await expect.poll(() => p.seen.killed).toBe(true);
+  });
+
+  it('a client that stops answering pings is dropped and its process killed', async () => {
+    const p = fakeProcess();
+    const { ws, got } = await open(await serveBridge(async () => p.session, 100));
+    await expect.poll(() => got.controls.length).toBe(1);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(p.seen.killed).toBe(false); // answering pings: kept
+    ws.pause(); // as a vanished client: nothing is read, no pong goes back
+    await expect.poll(() => p.seen.killed, { timeout: 5_000 }).toBe(true);
+  });
+
+  it('a client that is only slow to read its output is kept', async () => {
+    const p = fakeProcess();
+    const { ws, got } = await open(await serveBridge(async () => p.session, 100));
+    await expect.poll(() => got.controls.length).toBe(1);
+    ws.pause();
+    // More output than the sockets hold, so the bridge is waiting for the client.
+    const chunk = Buffer.alloc(64 * 1024, 1);
+    for (let i = 0; i < 512; i++) if (!p.stdout.write(chunk)) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 800));
+    expect(p.seen.killed).toBe(false);
+    ws.resume();
+    p.finish(0);
+    expect(await got.closed).toBe(1000);
+  });
+
+  it('a client whose stdin the process reads slowly is kept', async () => {
+    const p = fakeProcess({ readStdin: false });
+    const { ws, got } = await open(await serveBridge(async () => p.session, 100));
+    await expect.poll(() => got.controls.length).toBe(1);
+    for (let i = 0; i < 64; i++) ws.send(Buffer.alloc(32 * 1024, i), { binary: true });
+    await new Promise((r) => setTimeout(r, 800));
+    expect(p.seen.killed).toBe(false);
+    p.read();
+    await expect.poll(() => p.seen.input.reduce((n, b) => n + b.length, 0)).toBe(64 * 32 * 1024);
+    p.finish(0);
+    expect(await got.closed).toBe(1000);
   });
 
   it('a frame over the limit closes with 1009 and kills the process', async () => {

@@ -31,12 +31,16 @@ class SocketInput extends Readable {
 }
 
 /** Each chunk becomes one binary frame behind a stream byte; the next is taken once the socket took this one. */
-function frameWriter(ws: WebSocket, stream: number): Writable {
+function frameWriter(ws: WebSocket, stream: number, sending: { count: number }): Writable {
   const prefix = Buffer.of(stream);
   return new Writable({
     write(chunk: Buffer, _encoding, callback) {
       if (ws.readyState !== ws.OPEN) return callback(new Error('the client went away'));
-      ws.send(Buffer.concat([prefix, chunk]), { binary: true }, (err) => callback(err ?? null));
+      sending.count++;
+      ws.send(Buffer.concat([prefix, chunk]), { binary: true }, (err) => {
+        sending.count--;
+        callback(err ?? null);
+      });
     },
   });
 }
@@ -51,6 +55,8 @@ export interface BridgeHooks {
   started: Extract<RunServerMessage, { type: 'started' }>;
   /** Unexpected failures (not PaasErrors), for the API log. */
   log?(err: unknown): void;
+  /** A client that answers no ping for this long is gone (default 30 s). */
+  heartbeatMs?: number;
 }
 
 /**
@@ -87,7 +93,26 @@ export async function bridgeRun(ws: WebSocket, hooks: BridgeHooks): Promise<void
     finish({ type: 'error', error: body }, code);
   };
 
+  /*
+   * A client that vanished without closing (a dropped network) would keep
+   * its process forever: one that answers no ping in a whole interval is
+   * dropped. Not while output waits for it, though: a client that is slow
+   * to read (`paas run … | less`) cannot answer either, and the kernel's
+   * retransmission timeout ends a connection to a peer that is really gone.
+   * Nor while the socket is paused for a full stdin: its pongs wait unread.
+   */
+  const sending = { count: 0 };
+  let alive = true;
+  ws.on('pong', () => (alive = true));
+  const heartbeat = setInterval(() => {
+    if (sending.count > 0 || ws.bufferedAmount > 0 || ws.isPaused) return void (alive = true);
+    if (!alive) return ws.terminate();
+    alive = false;
+    ws.ping();
+  }, hooks.heartbeatMs ?? 30_000);
+
   ws.on('close', () => {
+    clearInterval(heartbeat);
     closed = true;
     input.destroy();
     if (!done) void session?.kill().catch(() => undefined);
@@ -123,8 +148,8 @@ export async function bridgeRun(ws: WebSocket, hooks: BridgeHooks): Promise<void
   void pipeline(input, session.stdin).catch(() => undefined);
   try {
     await Promise.all([
-      pipeline(session.stdout, frameWriter(ws, RUN_STDOUT)),
-      session.stderr ? pipeline(session.stderr, frameWriter(ws, RUN_STDERR)) : undefined,
+      pipeline(session.stdout, frameWriter(ws, RUN_STDOUT, sending)),
+      session.stderr ? pipeline(session.stderr, frameWriter(ws, RUN_STDERR, sending)) : undefined,
     ]);
     const code = await session.wait();
     done = true;
