@@ -7,6 +7,7 @@ import { registerAppRoutes } from './routes/apps.js';
 import { registerLogRoutes } from './routes/logs.js';
 import { registerOperateRoutes } from './routes/operate.js';
 import { registerPushRoutes } from './routes/pushes.js';
+import { registerRunRoutes } from './routes/run.js';
 import { registerUserRoutes } from './routes/users.js';
 import { WS_MAX_PAYLOAD } from './routes/ws-guard.js';
 import { PaasError } from '@paas/core';
@@ -40,6 +41,7 @@ export function buildApp(p: Platform, opts: { logger?: boolean } = {}): FastifyI
     registerPushRoutes(routes, p);
     registerOperateRoutes(routes, p);
     registerLogRoutes(routes, p);
+    registerRunRoutes(routes, p);
   });
   return app;
 }

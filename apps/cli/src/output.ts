@@ -4,6 +4,8 @@ import type { Config } from './config.js';
 export interface Sink {
   write(text: string): unknown;
   isTTY?: boolean | undefined;
+  /** The process stream behind the sink, for commands that stream bytes (`paas run`). */
+  readonly raw?: unknown;
 }
 
 const codes = { red: [31, 39], yellow: [33, 39], green: [32, 39], cyan: [36, 39], bold: [1, 22], dim: [2, 22] } as const;

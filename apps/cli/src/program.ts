@@ -10,11 +10,13 @@ import { registerOpen } from './commands/open.js';
 import { registerPs } from './commands/ps.js';
 import { registerPush } from './commands/push.js';
 import { registerRestart } from './commands/restart.js';
+import { registerRun } from './commands/run.js';
 import { registerScale } from './commands/scale.js';
 import { registerServer } from './commands/server.js';
 import { registerUsers } from './commands/users.js';
 import { registerValidate } from './commands/validate.js';
 import { readColorSettings, readConfig } from './config.js';
+import { ExitStatus } from './exit-status.js';
 import type { Context } from './context.js';
 import { Output, shouldColor, type Sink } from './output.js';
 import { exitCodeFor, formatError, isQuietExit } from './render-error.js';
@@ -65,6 +67,7 @@ Examples:
   registerOpen(program, ctx);
   registerLogs(program, ctx);
   registerDestroy(program, ctx);
+  registerRun(program, ctx);
   return program;
 }
 
@@ -80,6 +83,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     await buildProgram({ config, out, stdin: io.stdin, cwd: io.cwd }).parseAsync(argv);
     return 0;
   } catch (err) {
+    if (err instanceof ExitStatus) return err.code;
     if (isQuietExit(err)) return err instanceof CommanderError && err.code === 'commander.help' ? 2 : 0;
     io.stderr.write(formatError(err, { color: errColor, verbose }));
     return exitCodeFor(err);

@@ -15,8 +15,10 @@ export interface WritableLike {
  */
 export class StreamSink implements Sink {
   #closed = false;
+  readonly raw: WritableLike;
 
   constructor(private readonly stream: WritableLike) {
+    this.raw = stream;
     stream.on('error', (err) => {
       this.#closed = true;
       // Anything else (EIO, EBADF) is a real failure and stays as loud as before.

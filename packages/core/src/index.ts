@@ -5,3 +5,4 @@ export * from './api-types.js';
 export * from './spec/index.js';
 export * from './scale.js';
 export * from './logs.js';
+export * from './run-protocol.js';

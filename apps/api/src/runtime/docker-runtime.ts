@@ -297,6 +297,9 @@ export class DockerRuntime implements Runtime {
       AttachStdin: true,
       AttachStdout: true,
       AttachStderr: true,
+    }, {
+      // Removed by the engine once it ends, even when the API is gone by then (a stopped or crashed API).
+      AutoRemove: true,
     });
     try {
       await engine(container.putArchive(await environmentArchive(spec.env), { path: APP_HOME }));
@@ -304,7 +307,7 @@ export class DockerRuntime implements Runtime {
       await engineUnless404(container.remove({ force: true })).catch(() => undefined);
       throw err;
     }
-    return startOneOff(this.docker, container, proc);
+    return startOneOff(container, proc);
   }
 
   async stats(id: string): Promise<InstanceStats | null> {
