@@ -75,7 +75,8 @@ export type PushEvent =
   | { type: 'log'; service?: string; line: string }
   | { type: 'warning'; message: string; path?: string }
   | { type: 'deploy.step'; service: string; step: string }
-  | { type: 'deploy.instance'; service: string; instance: string; state: 'starting' | 'healthy' | 'failed' | 'stopped' }
+  /** starting: being created; running: its process started, its health check runs; healthy: it passed. */
+  | { type: 'deploy.instance'; service: string; instance: string; state: 'starting' | 'running' | 'healthy' | 'failed' | 'stopped' }
   | { type: 'deploy.switch'; service: string; release: string; targets: number }
   /** `url` only when the release has a web (http) service: a workers-only app has no page to show. */
   | { type: 'done'; release: string; url?: string }

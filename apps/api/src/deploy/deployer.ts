@@ -129,7 +129,7 @@ export class Deployer {
           created.push(s);
           this.starting.add(s.id);
         },
-        ...(emit ? { onState: (instance: string, st: 'starting' | 'healthy' | 'failed') => emit({ type: 'deploy.instance', service: service.name, instance, state: st }) } : {}),
+        ...(emit ? { onState: (instance: string, st: 'starting' | 'running' | 'healthy' | 'failed') => emit({ type: 'deploy.instance', service: service.name, instance, state: st }) } : {}),
       });
       started.push(state);
     };

@@ -14,7 +14,7 @@ export interface StartInstanceInput {
   limits?: InstanceLimits;
   labels?: Record<string, string>;
   workerAliveMs: number;
-  onState?: (instance: string, state: 'starting' | 'healthy' | 'failed') => void;
+  onState?: (instance: string, state: 'starting' | 'running' | 'healthy' | 'failed') => void;
   /** Called with the instance as soon as it exists, before it is healthy. */
   onCreated?: (state: InstanceState) => void;
 }
@@ -41,6 +41,7 @@ export async function startHealthyInstance(input: StartInstanceInput): Promise<I
     ...(input.labels ? { labels: input.labels } : {}),
   });
   input.onCreated?.(state);
+  input.onState?.(name, 'running');
   let postinstallOutput: string[] | undefined;
   try {
     if (service.postinstall) {

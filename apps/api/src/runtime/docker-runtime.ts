@@ -77,7 +77,15 @@ export class DockerRuntime implements Runtime {
     });
   }
 
+  /** Removes the app's network, ending the app's one-off containers (`paas run`) still attached to it first. */
   async removeNetwork(app: string): Promise<void> {
+    const oneOffs = await engine(
+      this.docker.listContainers({
+        all: true,
+        filters: { label: [...Object.entries(this.labels).map(([k, v]) => `${k}=${v}`), `${LABEL.app}=${app}`, `${LABEL.oneOff}=1`] },
+      }),
+    );
+    await Promise.all(oneOffs.map((c) => engineUnless404(this.docker.getContainer(c.Id).remove({ force: true }))));
     await engineUnless404(this.docker.getNetwork(networkName(this.platform, app)).remove());
   }
 
