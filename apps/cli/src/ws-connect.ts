@@ -5,7 +5,7 @@ import { errorFromResponse } from './api-client.js';
 import { resolveLogin } from './login-store.js';
 
 /**
- * Opens a WebSocket to the API (`paas run`) with the saved token. A refusal
+ * Opens a WebSocket to the API (`paas logs`, `paas run`) with the saved token. A refusal
  * before the upgrade (401, 404 …) comes back as the API's PaasError, so it
  * exits with the catalogue's code like any other command. The socket comes
  * back paused: resume() it once its listeners are attached.

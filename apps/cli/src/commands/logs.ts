@@ -8,7 +8,6 @@ import { apiClient, type Context } from '../context.js';
 import { resolveApp } from '../link.js';
 import { formatLogFrame } from '../log-format.js';
 import { STEP } from '../output.js';
-import { openWebSocket } from '../web-socket.js';
 import { withAppOption } from './app-option.js';
 
 interface LogsOptions {
@@ -56,7 +55,9 @@ Examples:
       }
       query.set('follow', opts.follow ? '1' : '0');
       const name = await resolveApp(opts.app, ctx.cwd);
-      const socket = await openWebSocket(ctx, `/apps/${encodeURIComponent(name)}/logs?${query.toString()}`);
+      // Loaded here, not with the program: ws costs every other command about 0.1 s of start-up.
+      const { openSocket } = await import('../ws-connect.js');
+      const socket = await openSocket(ctx, `/apps/${encodeURIComponent(name)}/logs?${query.toString()}`);
       await printLogs(ctx, socket, opts.json === true);
     });
 }
