@@ -1,4 +1,5 @@
 import { join, resolve } from 'node:path';
 
 export const repoRoot = resolve(new URL('../../..', import.meta.url).pathname);
-export const cliBin = join(repoRoot, 'apps/cli/dist/bin.js');
+/** The bin users run (bin/paas.js → the bundled dist/paas.mjs). */
+export const cliBin = join(repoRoot, 'apps/cli/bin/paas.js');
