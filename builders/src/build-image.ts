@@ -42,7 +42,8 @@ export async function* buildImage(docker: Dockerode, opts: BuildImageOptions): A
 
   const tree = await listTree(opts.sourceDir);
   const treeFiles = new Set(tree.filter((e) => e.kind !== 'directory').map((e) => e.rel));
-  const plan = planBuild(service, { app, files: (rel) => treeFiles.has(rel), caFile: opts.caFile !== undefined });
+  const labels = { ...opts.labels, 'paas.app': app, 'paas.service': service.name, 'paas.build': buildId };
+  const plan = planBuild(service, { app, files: (rel) => treeFiles.has(rel), caFile: opts.caFile !== undefined, labels });
 
   let context: { tree: TreeEntry[]; prefix: string; generated: Record<string, string> };
   let dockerfile = 'Dockerfile';
@@ -63,7 +64,8 @@ export async function* buildImage(docker: Dockerode, opts: BuildImageOptions): A
     response = await docker.buildImage(packed.stream as unknown as NodeJS.ReadableStream, {
       t: tag,
       dockerfile,
-      labels: { ...opts.labels, 'paas.app': app, 'paas.service': service.name, 'paas.build': buildId },
+      // A generated Dockerfile carries them in one LABEL line; an app's own Dockerfile gets them from the engine.
+      ...(plan.appDockerfile === undefined ? {} : { labels }),
       nocache: opts.clean === true,
       rm: true,
       forcerm: true,

@@ -6,6 +6,8 @@ export interface PlanOptions {
   files: (relPath: string) => boolean;
   /** An operator CA bundle will be added to the context (PAAS_BUILD_CA_FILE). */
   caFile: boolean;
+  /** Labels of the image, written as one LABEL line at the end (one build step, not one per label). */
+  labels?: Record<string, string>;
 }
 
 export interface BuildPlan {

@@ -73,15 +73,24 @@ export function planBuild(service: CodeService, opts: PlanOptions): BuildPlan {
       ? [`COPY --chown=${APP_USER}:${APP_USER} ${deps.manifests.map((m) => `${contextApproot}/${m}`).join(' ')} ${approotDir}/`]
       : []),
     ...deps.run,
-    ...(service.prebuild === undefined ? [copyCode] : []),
+    // What depends on the spec only comes before the code: a code-only change
+    // rebuilds the code COPY, the steps that need the code, and one LABEL.
     ...(Object.keys(files).length > 0 ? [`COPY ${CONTEXT_PAAS_DIR}/ ${PAAS_DIR}/`] : []),
-    ...(builder.afterCode?.(ctx) ?? []),
-    ...hook(service.postbuild),
     processes === undefined
       ? `CMD ${execForm(['/bin/sh', '-c', execIfSimple(process ?? '')])}`
       : `CMD ${execForm(['supervisord', '-n', '-c', SUPERVISORD_CONF])}`,
+    ...(service.prebuild === undefined ? [copyCode] : []),
+    ...(builder.afterCode?.(ctx) ?? []),
+    ...hook(service.postbuild),
+    ...labelLine(opts.labels),
   ];
   return { dockerfile: lines.join('\n') + '\n', files, codeStep: copyCode };
+}
+
+/** `LABEL "k"="v" …` in one step (the engine makes one step per label of the build's `labels` option). */
+export function labelLine(labels: Record<string, string> | undefined): string[] {
+  const entries = Object.entries(labels ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  return entries.length === 0 ? [] : [`LABEL ${entries.map(([k, v]) => `${JSON.stringify(k)}=${JSON.stringify(v)}`).join(' ')}`];
 }
 
 // Spelled out rather than $PATH, so the result does not depend on the stack's ENV.

@@ -16,6 +16,13 @@ ENV NODE_EXTRA_CA_CERTS=/usr/local/share/ca-certificates/paas-build-ca.crt PIP_C
 RUN apt-get update -qq && apt-get install -y -q --no-install-recommends nginx-light ca-certificates && update-ca-certificates && rm -rf /var/lib/apt/lists/*`);
   });
 
+  it('writes the labels as one LABEL line at the end, quoted', () => {
+    const plan = planBuild(codeService({ type: 'python-worker', name: 'worker', process: 'python3 w.py' }), {
+      app: 'jobs', files: treeWith(), caFile: false, labels: { 'paas.build': 'b1', 'paas.app': 'jobs', odd: 'a "b" c' },
+    });
+    expect(plan.dockerfile).toMatch(/COPY --chown=app:app code\/ \/home\/app\/code\/\nLABEL "odd"="a \\"b\\" c" "paas.app"="jobs" "paas.build"="b1"\n$/);
+  });
+
   it('runs processes under supervisor, one script per command, as the image user', () => {
     const service = codeService({
       type: 'python-worker', name: 'worker',
@@ -23,7 +30,7 @@ RUN apt-get update -qq && apt-get install -y -q --no-install-recommends nginx-li
     });
     const plan = planBuild(service, { app: 'jobs', files: treeWith(), caFile: false });
     expect(plan.dockerfile).toContain('install -y -q --no-install-recommends python3 supervisor &&');
-    expect(plan.dockerfile).toMatch(/COPY paas\/ \/home\/app\/paas\/\nCMD \["supervisord", "-n", "-c", "\/home\/app\/paas\/supervisord.conf"\]\n$/);
+    expect(plan.dockerfile).toMatch(/COPY paas\/ \/home\/app\/paas\/\nCMD \["supervisord", "-n", "-c", "\/home\/app\/paas\/supervisord.conf"\]\nCOPY --chown=app:app code\/ \/home\/app\/code\/\n$/);
     expect(plan.files['paas/processes/celery.sh']).toBe('#!/bin/sh\ncd /home/app/current\nexec celery -A site worker\n');
     // A list is left to the shell; supervisor's %-interpolation never sees the command.
     expect(plan.files['paas/processes/beat.sh']).toBe('#!/bin/sh\ncd /home/app/current\ncd sub && celery beat %(x)s\n');

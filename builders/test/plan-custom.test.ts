@@ -16,9 +16,9 @@ ENV HOME=/home/app
 USER app
 RUN mkdir -p /home/app/code/svc && ln -sfn /home/app/code/svc /home/app/current
 WORKDIR /home/app/current
+CMD ["/bin/sh", "-c", "exec ~/run"]
 COPY --chown=app:app code/ /home/app/code/
 RUN ["/usr/bin/env", "SERVICE_NAME=www", "SERVICE_APPROOT=/home/app/current", "SERVICE_CONFIG={\\"exclude_bundler_groups\\":[\\"test\\"],\\"foo\\":\\"bar\\"}", "/bin/sh", "-c", "chmod +x ./builder && ./builder"]
-CMD ["/bin/sh", "-c", "exec ~/run"]
 `);
     expect(plan.files).toEqual({});
   });

@@ -12,9 +12,9 @@ ENV HOME=/home/app PATH=/home/app/current/node_modules/.bin:/usr/local/sbin:/usr
 USER app
 RUN mkdir -p /home/app/code && ln -sfn /home/app/code /home/app/current
 WORKDIR /home/app/current
-COPY --chown=app:app code/ /home/app/code/
 COPY paas/ /home/app/paas/
 CMD ["/bin/sh", "-c", "exec /home/app/paas/run-node.sh"]
+COPY --chown=app:app code/ /home/app/code/
 `);
     const script = plan.files['paas/run-node.sh'] ?? '';
     expect(script).toContain('exec npm start');
@@ -34,9 +34,9 @@ WORKDIR /home/app/current
 COPY --chown=app:app code/api/package.json code/api/package-lock.json /home/app/code/api/
 RUN npm ci --no-audit --no-fund && rm -rf /home/app/.npm
 RUN ["npm", "install", "--no-save", "--no-audit", "--no-fund", "--", "left-pad@1.3.0"]
-COPY --chown=app:app code/ /home/app/code/
 COPY paas/ /home/app/paas/
 CMD ["/bin/sh", "-c", "exec /home/app/paas/run-node.sh"]
+COPY --chown=app:app code/ /home/app/code/
 `);
   });
 

@@ -13,9 +13,9 @@ ENV HOME=/home/app PATH=/home/app/.local/bin:/usr/local/sbin:/usr/local/bin:/usr
 USER app
 RUN mkdir -p /home/app/code && ln -sfn /home/app/code /home/app/current
 WORKDIR /home/app/current
-COPY --chown=app:app code/ /home/app/code/
 COPY paas/ /home/app/paas/
 CMD ["/bin/sh", "-c", "exec python3 /home/app/paas/wsgi-server.py"]
+COPY --chown=app:app code/ /home/app/code/
 `);
     expect(Object.keys(plan.files)).toEqual(['paas/wsgi-server.py']);
     expect(plan.files['paas/wsgi-server.py']).toContain('ThreadingMixIn');
@@ -43,9 +43,9 @@ WORKDIR /home/app/current
 COPY --chown=app:app code/web/requirements.txt /home/app/code/web/
 RUN ["pip3", "install", "--user", "--break-system-packages", "--no-cache-dir", "--no-warn-script-location", "-r", "requirements.txt"]
 RUN ["pip3", "install", "--user", "--break-system-packages", "--no-cache-dir", "--no-warn-script-location", "--", "gunicorn", "weird'name; rm -rf /"]
+CMD ["/bin/sh", "-c", "exec gunicorn app:application --bind 0.0.0.0:$PORT"]
 COPY --chown=app:app code/ /home/app/code/
 RUN ["/bin/sh", "-c", "python3 manage.py collectstatic --noinput"]
-CMD ["/bin/sh", "-c", "exec gunicorn app:application --bind 0.0.0.0:$PORT"]
 `);
     // An explicit process needs no generated server.
     expect(plan.files).toEqual({});
@@ -67,8 +67,8 @@ ENV HOME=/home/app PATH=/home/app/.local/bin:/usr/local/sbin:/usr/local/bin:/usr
 USER app
 RUN mkdir -p /home/app/code && ln -sfn /home/app/code /home/app/current
 WORKDIR /home/app/current
-COPY --chown=app:app code/ /home/app/code/
 CMD ["/bin/sh", "-c", "exec python3 worker.py"]
+COPY --chown=app:app code/ /home/app/code/
 `);
     const bare = codeService({ type: 'python-worker', name: 'worker' });
     expect(() => planBuild(bare, { app: 'jobs', files: treeWith('wsgi.py'), caFile: false })).toThrowError(/needs process: or processes:/);

@@ -12,9 +12,9 @@ ENV HOME=/home/app
 USER app
 RUN mkdir -p /home/app/code && ln -sfn /home/app/code /home/app/current
 WORKDIR /home/app/current
-COPY --chown=app:app code/ /home/app/code/
 COPY paas/ /home/app/paas/
 CMD ["/bin/sh", "-c", "exec /home/app/paas/run-static.sh"]
+COPY --chown=app:app code/ /home/app/code/
 `);
     const script = plan.files['paas/run-static.sh'] ?? '';
     expect(script).toContain('listen $port;');
