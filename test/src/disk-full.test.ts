@@ -46,6 +46,16 @@ async function info(): Promise<Info> {
   return JSON.parse(r.stdout) as Info;
 }
 
+/** info() once the previous push's old instances, retired in the background after it, are gone. */
+async function settledInfo(): Promise<Info> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const now = await info();
+    if (now.instances.every((i) => i.release === now.release && i.state !== 'draining') || Date.now() > deadline) return now;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 /** The release that served before still serves, and is still the only active one. */
 async function assertUnchanged(before: Info, version: string): Promise<void> {
   expect(await getVia(p.routerPort, 'roomy.localhost')).toEqual({ status: 200, body: `version ${version}\n` });
@@ -66,7 +76,7 @@ async function pushAs(version: string, spec?: string, extra?: (d: string) => Pro
 
 describe('a full disk during a push (reliability 34)', () => {
   it('a build step that runs out of space fails with DISK_FULL; the release serving stays; the next push works', async () => {
-    const before = await info();
+    const before = await settledInfo();
     const filling =
       'www:\n  type: python\n  process: exec python3 server.py\n' +
       '  prebuild: dd if=/dev/zero of=/dev/shm/fill bs=1M count=256\n' +
@@ -93,7 +103,7 @@ describe('a full disk during a push (reliability 34)', () => {
     });
 
     it('fails with DISK_FULL, leaves no files behind, and the next push works', async () => {
-      const before = await info();
+      const before = await settledInfo();
       // 40 MiB of zeros: a few dozen KiB once gzipped, far over the 16 MiB free.
       const full = await pushAs('no-room', undefined, (d) => writeFile(join(d, 'blob.bin'), Buffer.alloc(40 * 1024 * 1024)));
       expect(full.code, full.out).toBe(6);

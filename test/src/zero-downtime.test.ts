@@ -47,7 +47,11 @@ it('5 pushes of changed code under steady traffic: 0 failed requests, new code s
   expect(report.ok).toBeGreaterThan(100);
   const seen = [...report.bodies.keys()].sort();
   expect(seen).toEqual(['version v-0', 'version v-1', 'version v-2', 'version v-3', 'version v-4', 'version v-5']);
-  // Images of the 5 newest releases stay for rollback; older ones are pruned.
-  const images = await run('docker', ['images', '-q', '--no-trunc', '--filter', 'label=paas.app=steady', '--filter', `label=paas.test=${p.runId}`]);
-  expect(new Set(images.stdout.split('\n').filter(Boolean)).size).toBe(5);
+  // Images of the 5 newest releases stay for rollback; older ones are pruned
+  // (after the old instances are retired, in the background of the last push).
+  const images = async (): Promise<number> => {
+    const { stdout } = await run('docker', ['images', '-q', '--no-trunc', '--filter', 'label=paas.app=steady', '--filter', `label=paas.test=${p.runId}`]);
+    return new Set(stdout.split('\n').filter(Boolean)).size;
+  };
+  await expect.poll(images, { timeout: 30_000 }).toBe(5);
 });
