@@ -1,4 +1,4 @@
-import type { CodeService, RouteEntry, RouteTarget } from '@paas/core';
+import { isWebService, type CodeService, type RouteEntry, type RouteTarget } from '@paas/core';
 import type { InstanceState } from '../runtime/types.js';
 import { hostnamesFor } from '../route-table.js';
 import { httpPort } from './instance-env.js';
@@ -11,7 +11,7 @@ export function routesForApp(
   domain: string,
 ): Map<string, RouteEntry> {
   const out = new Map<string, RouteEntry>();
-  const web = services.filter((s) => !s.isWorker && Object.values(s.ports).includes('http'));
+  const web = services.filter(isWebService);
   web.forEach((service, i) => {
     const targets = (instances.get(service.name) ?? [])
       .map((inst) => toTarget(app, service, inst))
