@@ -78,13 +78,6 @@ export class Reconciler {
     for (const app of apps) await this.passApp(app.name, true);
   }
 
-  /** Waits until no pass is pending or running (tests). */
-  async idle(): Promise<void> {
-    while (this.#running || this.#pending.size > 0) {
-      await (this.#running ?? new Promise((r) => setTimeout(r, 10)));
-    }
-  }
-
   #schedule(delayMs: number): void {
     if (this.#timer || this.#stopped) return;
     this.#timer = setTimeout(() => {

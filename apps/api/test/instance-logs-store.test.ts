@@ -1,53 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openSqlStore } from '../src/store/open-store.js';
 import type { SqlStore } from '../src/store/sql-store.js';
-import { createTestDatabase, pgliteDataDir, postgresTestUrl } from './helpers/pg.js';
+import { postgresGuard, storeDrivers } from './helpers/store-drivers.js';
 
 // Retention of retired instances' output (paas logs), on both drivers.
 
-interface Driver {
-  name: string;
-  skip: boolean;
-  open(): Promise<{ store: SqlStore; dispose: () => Promise<void> }>;
-}
-
-const pgTarget = postgresTestUrl();
-const drivers: Driver[] = [
-  {
-    name: 'pglite',
-    skip: false,
-    async open() {
-      const { dataDir, cleanup } = await pgliteDataDir();
-      const store = await openSqlStore({ dataDir });
-      return { store, dispose: async () => { await store.close(); await cleanup(); } };
-    },
-  },
-  {
-    name: 'postgres',
-    skip: pgTarget.kind !== 'url',
-    async open() {
-      if (pgTarget.kind !== 'url') throw new Error(pgTarget.reason);
-      const { url, drop } = await createTestDatabase(pgTarget.url);
-      const store = await openSqlStore({ databaseUrl: url, dataDir: '/nonexistent' });
-      return { store, dispose: async () => { await store.close(); await drop(); } };
-    },
-  },
-];
-
-if (pgTarget.kind === 'fail') {
-  describe('instance logs store (postgres)', () => {
-    it('has a Postgres server to test against', () => {
-      throw new Error(pgTarget.reason);
-    });
-  });
-}
+postgresGuard('instance logs store');
 
 /** Times one second apart from a base, in the stored format. */
 const at = (s: number): string => `2026-11-29T10:00:${String(s).padStart(2, '0')}.000000000Z`;
 const lines = (from: number, to: number, prefix: string) =>
   Array.from({ length: to - from + 1 }, (_, i) => ({ time: at(from + i), stream: 'stdout' as const, text: `${prefix} ${from + i}` }));
 
-describe.each(drivers)('instance logs store ($name)', (driver) => {
+describe.each(storeDrivers)('instance logs store ($name)', (driver) => {
   let store: SqlStore;
   let dispose: (() => Promise<void>) | undefined;
   let n = 0;

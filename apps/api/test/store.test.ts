@@ -6,43 +6,10 @@ import { migrate, migrations } from '../src/store/migrations.js';
 import { openSqlStore } from '../src/store/open-store.js';
 import { openPostgres } from '../src/store/postgres.js';
 import type { SqlStore } from '../src/store/sql-store.js';
-import { createTestDatabase, pgliteDataDir, postgresTestUrl } from './helpers/pg.js';
+import { createTestDatabase } from './helpers/pg.js';
+import { pgTarget, postgresGuard, storeDrivers } from './helpers/store-drivers.js';
 
-interface Driver {
-  name: string;
-  /** A store on a fresh database, and how to dispose of that database. */
-  open(): Promise<{ store: SqlStore; dispose: () => Promise<void> }>;
-}
-
-const pglite: Driver = {
-  name: 'pglite',
-  async open() {
-    const { dataDir, cleanup } = await pgliteDataDir();
-    const store = await openSqlStore({ dataDir });
-    return { store, dispose: async () => { await store.close(); await cleanup(); } };
-  },
-};
-
-const pgTarget = postgresTestUrl();
-const postgres: Driver = {
-  name: 'postgres',
-  async open() {
-    if (pgTarget.kind !== 'url') throw new Error(pgTarget.reason);
-    const { url, drop } = await createTestDatabase(pgTarget.url);
-    const store = await openSqlStore({ databaseUrl: url, dataDir: '/nonexistent' });
-    return { store, dispose: async () => { await store.close(); await drop(); } };
-  },
-};
-
-if (pgTarget.kind === 'fail') {
-  describe('store (postgres)', () => {
-    it('has a Postgres server to test against', () => {
-      throw new Error(pgTarget.reason);
-    });
-  });
-} else if (pgTarget.kind === 'skip') {
-  console.warn(`NOTE: ${pgTarget.reason}`);
-}
+postgresGuard('store');
 
 const spec: AppSpec = { file: 'paas.yml', services: {} };
 
@@ -57,7 +24,7 @@ async function codeOf(p: Promise<unknown>): Promise<string> {
   throw new Error('expected a rejection');
 }
 
-describe.each([pglite, { ...postgres, skip: pgTarget.kind !== 'url' }].map((d) => ({ skip: false, ...d })))(
+describe.each(storeDrivers)(
   'store ($name)',
   (driver) => {
     let store: SqlStore;
