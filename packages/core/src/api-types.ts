@@ -113,3 +113,30 @@ export interface RouteTable {
 /** POST /drain on the router: resolves when no request is in flight to these targets, or at the deadline. */
 export interface DrainRequest { targets: string[]; timeoutMs: number }
 export interface DrainResult { drained: boolean; inflight: number }
+
+/**
+ * A provisioned data service: GET /v1/apps/:app/services (and /:service).
+ * Secrets (`password`, the password inside `url` and in `env`) read
+ * `********` unless the request asks `?secrets=1`.
+ */
+export interface DataServiceInfo {
+  name: string;
+  type: string;
+  /** running; restarting (crashed, coming back); stopped; missing (its container is gone, its volume kept). */
+  status: 'running' | 'restarting' | 'stopped' | 'missing';
+  /** False once a push's spec no longer names it: it is kept until `paas destroy SERVICE`. */
+  inSpec: boolean;
+  /** Where the app's instances reach it: the service name on the app's network. */
+  host: string;
+  port: number;
+  login: string;
+  password: string;
+  database: string;
+  url: string;
+  createdAt: string;
+  /** The variables every code instance gets for this service. */
+  env: Record<string, string>;
+}
+
+/** POST /v1/apps/:app/services/:service/restore answers this once the dump is loaded. */
+export interface RestoreResult { service: string; type: string; bytes: number }

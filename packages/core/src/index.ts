@@ -6,3 +6,4 @@ export * from './spec/index.js';
 export * from './scale.js';
 export * from './logs.js';
 export * from './run-protocol.js';
+export * from './backup-stream.js';

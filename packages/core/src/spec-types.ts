@@ -9,7 +9,7 @@ export const DATA_TYPES = ['postgresql', 'postgis', 'mysql', 'redis', 'mongodb',
 /** Code types this platform can build and run today. */
 export const SUPPORTED_CODE_TYPES = ['python', 'python-worker', 'nodejs', 'nodejs-worker', 'custom', 'static'] as const;
 /** Data types this platform can provision today. */
-export const SUPPORTED_DATA_TYPES = ['postgresql', 'mysql', 'redis'] as const;
+export const SUPPORTED_DATA_TYPES = ['postgresql', 'postgis', 'mysql', 'redis', 'rabbitmq', 'mongodb'] as const;
 
 export type CodeType = (typeof CODE_TYPES)[number];
 export type DataType = (typeof DATA_TYPES)[number];

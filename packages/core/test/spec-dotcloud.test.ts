@@ -81,10 +81,16 @@ describe('real dotcloud.yml files', () => {
     expect(warnings).toEqual([{ path: 'admin.config.perl_version', message: "Perl 5.16 is not available; Debian 12's Perl 5.36 will be used instead" }]);
   });
 
-  it('`data: mongodb` is read as a bare type, then refused because mongodb cannot run yet', () => {
-    const err = specErrorOf(fixture('dotcloud-mongodb.yml'), 'dotcloud.yml');
+  it('`data: mongodb` is read as a bare type and accepted: whether its image is on the engine is a deploy-time question', () => {
+    const { spec, warnings } = parseSpec(fixture('dotcloud-mongodb.yml'), { file: 'dotcloud.yml' });
+    expect(spec.services.data).toStrictEqual({ kind: 'data', name: 'data', type: 'mongodb', config: {} });
+    expect(warnings).toEqual([]);
+  });
+
+  it('solr is known but not provisioned: refused with the list of data types that are', () => {
+    const err = specErrorOf('idx:\n  type: solr\n', 'paas.yml');
     expect(err.code).toBe('TYPE_UNSUPPORTED');
-    expect(err.problems).toEqual([{ path: 'data', message: '"mongodb" is a known type but this platform cannot run it yet; supported: postgresql, mysql, redis' }]);
+    expect(err.problems).toEqual([{ path: 'idx.type', message: '"solr" is a known type but this platform cannot run it yet; supported: postgresql, postgis, mysql, redis, rabbitmq, mongodb' }]);
   });
 
   it('a bare supported type is a service with defaults', () => {
@@ -108,14 +114,32 @@ describe('real dotcloud.yml files', () => {
   });
 
   it('an unknown key in a dotcloud.yml data service is a warning, in a paas.yml an error', () => {
-    const text = 'db:\n  type: mysql\n  instances: 2\n';
+    const text = 'db:\n  type: mysql\n  flavour: 2\n';
     expect(parseSpec(text, { file: 'dotcloud.yml' })).toStrictEqual({
       spec: { file: 'dotcloud.yml', services: { db: { kind: 'data', name: 'db', type: 'mysql', config: {} } } },
-      warnings: [{ path: 'db.instances', message: 'unknown key "instances" is ignored: a data service takes type, config, approot' }],
+      warnings: [{ path: 'db.flavour', message: 'unknown key "flavour" is ignored: a data service takes type, config, approot' }],
     });
     const err = specErrorOf(text, 'paas.yml');
     expect(err.code).toBe('SPEC_INVALID');
-    expect(err.problems).toEqual([{ path: 'db.instances', message: 'unknown key "instances"; a data service takes type, config, approot' }]);
+    expect(err.problems).toEqual([{ path: 'db.flavour', message: 'unknown key "flavour"; a data service takes type, config, approot' }]);
+  });
+
+  it('code-service keys on a data service are named as such: an error in a paas.yml, ignored with a warning in a dotcloud.yml', () => {
+    const text = 'db:\n  type: postgresql\n  systempackages: [vim]\n  process: ./run\n  approot: db\n';
+    const err = specErrorOf(text, 'paas.yml');
+    expect(err.code).toBe('SPEC_INVALID');
+    const why = "applies only to code services: a postgresql service runs the platform's postgresql image, with no build, packages or processes of its own";
+    expect(err.problems).toEqual([
+      { path: 'db.systempackages', message: `"systempackages" ${why}` },
+      { path: 'db.process', message: `"process" ${why}` },
+      { path: 'db.approot', message: `"approot" ${why}` },
+    ]);
+    const { spec, warnings } = parseSpec(text, { file: 'dotcloud.yml' });
+    expect(spec.services.db).toStrictEqual({ kind: 'data', name: 'db', type: 'postgresql', config: {}, approot: 'db' });
+    expect(warnings).toEqual([
+      { path: 'db.systempackages', message: `"systempackages" ${why}; it is ignored` },
+      { path: 'db.process', message: `"process" ${why}; it is ignored` },
+    ]);
   });
 
   it('the same unknown code-service key is an error in paas.yml', () => {

@@ -166,8 +166,8 @@ describe('service shapes and types', () => {
 
   it('an unknown type lists the valid ones', () => {
     expect(problemsOf('www:\n  type: Python\ndb:\n  type: oracle\n')).toEqual([
-      { path: 'www.type', message: '"Python" is not a service type (did you mean "python"?); valid types: python, python-worker, nodejs, nodejs-worker, custom, static, postgresql, mysql, redis' },
-      { path: 'db.type', message: '"oracle" is not a service type; valid types: python, python-worker, nodejs, nodejs-worker, custom, static, postgresql, mysql, redis' },
+      { path: 'www.type', message: '"Python" is not a service type (did you mean "python"?); valid types: python, python-worker, nodejs, nodejs-worker, custom, static, postgresql, postgis, mysql, redis, rabbitmq, mongodb' },
+      { path: 'db.type', message: '"oracle" is not a service type; valid types: python, python-worker, nodejs, nodejs-worker, custom, static, postgresql, postgis, mysql, redis, rabbitmq, mongodb' },
     ]);
   });
 

@@ -100,6 +100,6 @@ describe('approot (reliability 13)', () => {
   });
 
   it('refuses it on a data service too', () => {
-    expect(specErrorOf('db:\n  type: mysql\n  approot: ../db\n').problems).toEqual([{ path: 'db.approot', message: '"../db" leaves the pushed tree; paths must stay inside it' }]);
+    expect(specErrorOf('db:\n  type: mysql\n  approot: ../db\n', 'dotcloud.yml').problems).toEqual([{ path: 'db.approot', message: '"../db" leaves the pushed tree; paths must stay inside it' }]);
   });
 });

@@ -118,6 +118,21 @@ CREATE INDEX instance_logs_time ON instance_logs(app, time);
 CREATE INDEX instance_logs_instance ON instance_logs(app, instance_id);
 `,
   },
+  {
+    id: '0003_data_services',
+    sql: `
+-- Data services, created once by the first push that names them and removed
+-- only by paas destroy SERVICE. credentials holds secrets: never log it.
+CREATE TABLE data_services (
+  app          text NOT NULL REFERENCES apps(name) ON DELETE CASCADE,
+  name         text NOT NULL,
+  type         text NOT NULL,
+  credentials  jsonb NOT NULL,
+  created_at   timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (app, name)
+);
+`,
+  },
 ];
 
 /** Arbitrary constant shared by every paas process: the migration lock. */

@@ -1,12 +1,13 @@
 import { PaasError, type AppSpec } from '@paas/core';
 import { FOREIGN_KEY_VIOLATION, UNIQUE_VIOLATION, isDbError, type Db, type Queryable } from './db.js';
-import type { AppRow, BuildRow, EventRow, ReleaseRow, RetainedLogLine, RetainedLogQuery, Store, UserRow } from './types.js';
+import type { AppRow, BuildRow, DataServiceRow, EventRow, ReleaseRow, RetainedLogLine, RetainedLogQuery, Store, UserRow } from './types.js';
 
 const USER_COLS = `name, admin, created_at AS "createdAt"`;
 const APP_COLS = `name, owner, created_at AS "createdAt"`;
 const BUILD_COLS = `id, app, number, status, clean, error, created_at AS "createdAt", finished_at AS "finishedAt"`;
 const RELEASE_COLS = `id, app, version, build_id AS "buildId", spec, images, env, status, created_at AS "createdAt"`;
 const EVENT_COLS = `id, app, actor, action, detail, at`;
+const DATA_COLS = `app, name, type, credentials, created_at AS "createdAt"`;
 
 /** listEvents without a limit returns this many, newest first. */
 export const DEFAULT_EVENT_LIMIT = 100;
@@ -94,6 +95,34 @@ export class SqlStore implements Store {
   async deleteApp(name: string): Promise<void> {
     // Foreign keys cascade to scale, builds (and their logs), releases, domains, env, kept instance output.
     await this.db.query('DELETE FROM apps WHERE name = $1', [name]);
+  }
+
+  async listDataServices(app: string): Promise<DataServiceRow[]> {
+    return this.db.query<DataServiceRow>(`SELECT ${DATA_COLS} FROM data_services WHERE app = $1 ORDER BY name`, [app]);
+  }
+
+  async getDataService(app: string, name: string): Promise<DataServiceRow | null> {
+    const rows = await this.db.query<DataServiceRow>(`SELECT ${DATA_COLS} FROM data_services WHERE app = $1 AND name = $2`, [app, name]);
+    return rows[0] ?? null;
+  }
+
+  async createDataService(r: Omit<DataServiceRow, 'createdAt'>): Promise<DataServiceRow> {
+    try {
+      await this.db.query(
+        `INSERT INTO data_services (app, name, type, credentials) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (app, name) DO NOTHING`,
+        [r.app, r.name, r.type, JSON.stringify(r.credentials)],
+      );
+    } catch (err) {
+      if (isDbError(err, FOREIGN_KEY_VIOLATION)) throw appNotFound(r.app);
+      throw err;
+    }
+    return one(await this.db.query<DataServiceRow>(`SELECT ${DATA_COLS} FROM data_services WHERE app = $1 AND name = $2`, [r.app, r.name]));
+  }
+
+  async deleteDataService(app: string, name: string): Promise<boolean> {
+    const rows = await this.db.query<{ name: string }>('DELETE FROM data_services WHERE app = $1 AND name = $2 RETURNING name', [app, name]);
+    return rows.length > 0;
   }
 
   async getScale(app: string): Promise<Record<string, number>> {

@@ -52,6 +52,15 @@ export interface RetainedLogQuery {
   tail?: number;
 }
 
+/** A provisioned data service. `credentials` are secrets: never log them. */
+export interface DataServiceRow {
+  app: string;
+  name: string;
+  type: string;
+  credentials: { login: string; password: string; database: string; adminPassword: string };
+  createdAt: Date;
+}
+
 export interface EventRow { id: number; app: string | null; actor: string; action: string; detail: Record<string, unknown>; at: Date }
 
 /**
@@ -113,6 +122,13 @@ export interface Store {
   listInstanceLogs(app: string, query?: RetainedLogQuery): Promise<RetainedLogLine[]>;
 
   // audit
+  // data services
+  listDataServices(app: string): Promise<DataServiceRow[]>;      // by name
+  getDataService(app: string, name: string): Promise<DataServiceRow | null>;
+  /** Throws PaasError APP_NOT_FOUND; a second create of the same name keeps the first (returns it). */
+  createDataService(r: Omit<DataServiceRow, 'createdAt'>): Promise<DataServiceRow>;
+  deleteDataService(app: string, name: string): Promise<boolean>;
+
   addEvent(e: { app: string | null; actor: string; action: string; detail?: Record<string, unknown> }): Promise<void>;
   listEvents(app: string, limit?: number): Promise<EventRow[]>;
 }

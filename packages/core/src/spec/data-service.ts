@@ -7,6 +7,16 @@ import { checkRelativePath } from './relative-path.js';
 
 export const DATA_SERVICE_KEYS = ['type', 'config', 'approot'] as const;
 
+/** Keys that only mean something on a code service: named as such, not as unknown. */
+const CODE_ONLY_KEYS = new Set([
+  'approot', 'systempackages', 'requirements', 'prebuild', 'postbuild', 'postinstall', 'process', 'processes',
+  'ports', 'environment', 'instances', 'healthcheck', 'buildscript', 'dockerfile',
+]);
+
+function codeOnly(key: string, type: DataType): string {
+  return `${JSON.stringify(key)} applies only to code services: a ${type} service runs the platform's ${type} image, with no build, packages or processes of its own`;
+}
+
 /** A database or cache: its config (e.g. dotCloud's `mysql_serverid`) is kept as written. */
 export function readDataService(ctx: SpecContext, name: string, type: DataType, body: PlainMap): DataService {
   const at = (key: string): string => pathOf(pathOf('', name), key);
@@ -16,11 +26,15 @@ export function readDataService(ctx: SpecContext, name: string, type: DataType, 
     if (key === 'config') {
       if (isAbsent(value)) continue;
       for (const [k, v] of Object.entries(readMap(ctx, value, at(key)) ?? {})) setOwn(service.config, k, v);
-    } else if (key === 'approot') {
+    } else if (key === 'approot' && ctx.file === 'dotcloud.yml') {
+      // dotCloud build files carry it on data services; it is kept and has no effect.
       const text = readString(ctx, value, at(key));
       const checked = text === undefined ? undefined : checkRelativePath(text);
       if (checked?.ok) service.approot = checked.path;
       else if (checked) addProblem(ctx, at(key), checked.message);
+    } else if (CODE_ONLY_KEYS.has(key)) {
+      if (ctx.file === 'dotcloud.yml') addWarning(ctx, at(key), `${codeOnly(key, type)}; it is ignored`);
+      else addProblem(ctx, at(key), codeOnly(key, type));
     } else if (ctx.file === 'dotcloud.yml') {
       addWarning(ctx, at(key), `unknown key ${JSON.stringify(key)} is ignored: a data service takes ${DATA_SERVICE_KEYS.join(', ')}`);
     } else {
