@@ -12,13 +12,16 @@ export async function assertDocker(): Promise<void> {
   }
 }
 
-/** Removes every container, network and image labelled paas.test=<runId>. */
+/** Removes every container, volume, network and image labelled paas.test=<runId>. */
 export async function removeLabelled(runId: string): Promise<void> {
   const filter = `label=paas.test=${runId}`;
   const ids = async (args: string[]): Promise<string[]> =>
     (await run('docker', args).catch(() => ({ stdout: '' }))).stdout.split('\n').filter(Boolean);
   const containers = await ids(['ps', '-aq', '--filter', filter]);
   if (containers.length) await run('docker', ['rm', '-f', '-v', ...containers]).catch(() => undefined);
+  // Data services keep their state in labelled volumes, which outlive their containers.
+  const volumes = await ids(['volume', 'ls', '-q', '--filter', filter]);
+  if (volumes.length) await run('docker', ['volume', 'rm', '-f', ...volumes]).catch(() => undefined);
   const networks = await ids(['network', 'ls', '-q', '--filter', filter]);
   if (networks.length) await run('docker', ['network', 'rm', ...networks]).catch(() => undefined);
   const images = await ids(['images', '-q', '--filter', filter]);
