@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerApps } from './commands/apps.js';
+import { registerBackup } from './commands/backup.js';
 import { registerCreate } from './commands/create.js';
 import { registerDestroy } from './commands/destroy.js';
 import { registerInfo } from './commands/info.js';
@@ -10,6 +11,7 @@ import { registerOpen } from './commands/open.js';
 import { registerPs } from './commands/ps.js';
 import { registerPush } from './commands/push.js';
 import { registerRestart } from './commands/restart.js';
+import { registerRestore } from './commands/restore.js';
 import { registerRun } from './commands/run.js';
 import { registerScale } from './commands/scale.js';
 import { registerServer } from './commands/server.js';
@@ -68,6 +70,8 @@ Examples:
   registerLogs(program, ctx);
   registerDestroy(program, ctx);
   registerRun(program, ctx);
+  registerBackup(program, ctx);
+  registerRestore(program, ctx);
   return program;
 }
 

@@ -45,3 +45,58 @@ export class UploadProgress extends Transform {
     callback();
   }
 }
+
+/** `       Receiving  123 MB  45 MB/s`: the total of a download is not known beforehand. */
+export function receiveLine(received: number, elapsedMs: number, label = 'Receiving'): string {
+  const rate = elapsedMs > 0 ? (received * 1000) / elapsedMs : 0;
+  return `${INDENT}${label}  ${formatBytes(received)}  ${formatBytes(Math.round(rate))}/s`;
+}
+
+/**
+ * Counts the bytes of a download: on a TTY a line redrawn in place at most
+ * every 100 ms, off a TTY only one final line.
+ */
+export class ReceiveProgress {
+  private received = 0;
+  private lastDraw = 0;
+  private drawnWidth = 0;
+  private readonly start: number;
+
+  constructor(
+    private readonly sink: Sink,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.start = now();
+  }
+
+  get bytes(): number {
+    return this.received;
+  }
+
+  add(n: number): void {
+    this.received += n;
+    if (this.sink.isTTY === true && this.now() - this.lastDraw >= REDRAW_MS) {
+      this.lastDraw = this.now();
+      this.draw(receiveLine(this.received, this.lastDraw - this.start), '');
+    }
+  }
+
+  /** The final line, once every byte arrived. */
+  done(): void {
+    const elapsed = this.now() - this.start;
+    if (this.sink.isTTY === true) this.draw(receiveLine(this.received, elapsed), '\n');
+    else this.sink.write(`${INDENT}Received ${formatBytes(this.received)} in ${(elapsed / 1000).toFixed(1)} s (${formatBytes(Math.round(elapsed > 0 ? (this.received * 1000) / elapsed : 0))}/s)\n`);
+  }
+
+  /** Ends a drawn line, so that an error starts on a line of its own. */
+  abort(): void {
+    if (this.sink.isTTY === true && this.drawnWidth > 0) this.sink.write('\n');
+    this.drawnWidth = 0;
+  }
+
+  private draw(line: string, end: string): void {
+    // A shorter line than the last one ("1.0 MB" after "999 KB") must not leave its tail behind.
+    this.sink.write(`\r${line.padEnd(this.drawnWidth)}${end}`);
+    this.drawnWidth = end === '' ? line.length : 0;
+  }
+}

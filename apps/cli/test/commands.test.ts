@@ -182,7 +182,8 @@ describe('app commands against a real HTTP server', () => {
     await writeFile(join(dir, '.paas', 'app.json'), '{"app":"blog"}');
     const done = await runCli(['destroy', 'blog', '--yes'], { cwd: dir, env: env(home, api.url) });
     expect(done.code).toBe(0);
-    expect(api.seen.map((s) => `${s.method} ${s.url}`)).toEqual(['DELETE /v1/apps/blog']);
+    // In a linked directory NAME is first looked up as a data service of the linked app.
+    expect(api.seen.map((s) => `${s.method} ${s.url}`)).toEqual(['GET /v1/apps/blog/services/blog', 'DELETE /v1/apps/blog']);
     // The link to a destroyed app goes too.
     await expect(stat(join(dir, '.paas', 'app.json'))).rejects.toThrow();
   });

@@ -19,7 +19,9 @@ export function registerRun(program: Command, ctx: Context): void {
 A terminal is used when stdin and stdout are one; otherwise stdin is streamed
 to the command and its output comes back on stdout and stderr. paas exits
 with the command's exit status. A service scaled to 0 gets a one-off
-container of the active release, removed when the command ends.
+container of the active release, removed when the command ends. A data
+service without a command opens its client (psql, mysql, redis-cli, mongo)
+logged in as the admin.
 
 Examples:
   $ paas run www                          # a shell in www.1
@@ -27,7 +29,10 @@ Examples:
   $ paas run www -- python manage.py migrate
   $ paas run www -- tar -c uploads > uploads.tar
   $ paas run www -- sh -c 'cat > seed.json' < seed.json
-  $ paas run worker -a blog -- sh -c 'echo $PAAS_INSTANCE'`)
+  $ paas run worker -a blog -- sh -c 'echo $PAAS_INSTANCE'
+  $ paas run db                           # psql, mysql, redis-cli or mongo as the admin
+  $ paas run data mongo                   # a command in the data service data
+  $ paas run db -- psql -c 'select 1'`)
     .action(async (ref: string, command: string[], opts: { app?: string; tty: boolean }) => {
       const target = parseInstanceRef(ref);
       const app = await resolveApp(opts.app, ctx.cwd);
