@@ -18,7 +18,14 @@ const phases = [
   { name: 'e2e', args: ['vitest', 'run', '--root', 'test'] },
 ].filter((p) => !only || p.name === only);
 
-let passed = 0, failed = 0, skipped = 0, broken = false;
+/**
+ * A test that needs what a machine may lack by nature (an image no registry
+ * here serves) names it in its title, "(needs mongo image)", and skips with
+ * that reason. Such skips are listed and counted as skipped, never as
+ * passed; any other skip under CI fails the run.
+ */
+const ENVIRONMENT_SKIP = /\(needs [^)]+\)/;
+let passed = 0, failed = 0, skipped = 0, allowedSkips = [], broken = false;
 for (const phase of phases) {
   const json = join(out, `${phase.name}.json`);
   console.log(`\n=== ${phase.name} tests ===`);
@@ -31,6 +38,11 @@ for (const phase of phases) {
     passed += res.numPassedTests;
     failed += res.numFailedTests;
     skipped += res.numPendingTests + res.numTodoTests;
+    for (const file of res.testResults ?? []) {
+      for (const t of file.assertionResults ?? []) {
+        if ((t.status === 'pending' || t.status === 'skipped') && ENVIRONMENT_SKIP.test(t.fullName ?? t.title ?? '')) allowedSkips.push(t.fullName ?? t.title);
+      }
+    }
     if (res.numFailedTestSuites > 0 && res.numFailedTests === 0) failed += res.numFailedTestSuites;
   } catch {
     console.error(`no results from the ${phase.name} phase`);
@@ -39,7 +51,8 @@ for (const phase of phases) {
   if (r.status !== 0) broken = true;
 }
 console.log(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
-if (process.env.CI && skipped > 0) {
+for (const name of allowedSkips) console.log(`  skipped, not passed: ${name}`);
+if (process.env.CI && skipped > allowedSkips.length) {
   console.error('skipped tests under CI: every test must run here');
   process.exit(1);
 }

@@ -6,6 +6,7 @@ import type { Platform } from './platform.js';
 import { registerAppRoutes } from './routes/apps.js';
 import { registerLogRoutes } from './routes/logs.js';
 import { registerOperateRoutes } from './routes/operate.js';
+import { registerServiceRoutes } from './routes/services.js';
 import { registerPushRoutes } from './routes/pushes.js';
 import { registerRunRoutes } from './routes/run.js';
 import { registerUserRoutes } from './routes/users.js';
@@ -42,6 +43,7 @@ export function buildApp(p: Platform, opts: { logger?: boolean } = {}): FastifyI
     registerOperateRoutes(routes, p);
     registerLogRoutes(routes, p);
     registerRunRoutes(routes, p);
+    registerServiceRoutes(routes, p);
   });
   return app;
 }

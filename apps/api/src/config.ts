@@ -36,6 +36,10 @@ export interface ApiConfig {
   uploadIdleMs: number | undefined;
   /** Extra labels put on everything the platform creates (tests use paas.test). */
   labels: Record<string, string>;
+  /** Images of data services an operator may name (PAAS_MONGODB_IMAGE). */
+  serviceImageEnv: Record<string, string | undefined>;
+  /** How long a new data service has to accept its login (PAAS_SERVICE_READY_TIMEOUT_MS). */
+  serviceReadyTimeoutMs: number;
 }
 
 function int(value: string | undefined, fallback: number, name: string): number {
@@ -97,5 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     maxUploadEntries: int(env.PAAS_MAX_UPLOAD_ENTRIES, 100_000, 'PAAS_MAX_UPLOAD_ENTRIES'),
     uploadIdleMs: int(env.PAAS_UPLOAD_IDLE_MS, 30_000, 'PAAS_UPLOAD_IDLE_MS') || undefined,
     labels: labels(env.PAAS_LABELS),
+    serviceImageEnv: { PAAS_MONGODB_IMAGE: env.PAAS_MONGODB_IMAGE || undefined },
+    serviceReadyTimeoutMs: int(env.PAAS_SERVICE_READY_TIMEOUT_MS, 120_000, 'PAAS_SERVICE_READY_TIMEOUT_MS'),
   };
 }

@@ -2,6 +2,7 @@ import type Dockerode from 'dockerode';
 import type { ApiConfig } from './config.js';
 import type { Deployer } from './deploy/deployer.js';
 import type { AppLocks } from './locks.js';
+import type { Provisioner } from './provision/provisioner.js';
 import type { RouteTableManager } from './route-table.js';
 import type { RouterControl } from './router-client.js';
 import type { Runtime } from './runtime/types.js';
@@ -20,6 +21,8 @@ export interface Platform {
   routes: RouteTableManager;
   locks: AppLocks;
   deployer: Deployer;
+  /** Data services: created once, their env, shells, backups and restores. */
+  provisioner: Provisioner;
   /** Asks the control loop for a pass of the app (after an operation released its lock). */
   wake(app: string): void;
 }

@@ -143,6 +143,26 @@ describe.each(storeDrivers)(
         expect(await store.getScale(app)).toEqual({ www: 0, worker: 1 });
       });
 
+      it('keeps data services with their credentials; a second create keeps the first; deleting the app removes them', async () => {
+        const app = await newApp();
+        const credentials = { login: 'paas', password: 'pw-1', database: 'app', adminPassword: 'adm-1' };
+        const db = await store.createDataService({ app, name: 'db', type: 'postgresql', credentials });
+        expect(db).toMatchObject({ app, name: 'db', type: 'postgresql', credentials });
+        expect(db.createdAt).toBeInstanceOf(Date);
+        // Created concurrently by another push: the first credentials stay.
+        const again = await store.createDataService({ app, name: 'db', type: 'postgresql', credentials: { ...credentials, password: 'pw-2' } });
+        expect(again.credentials.password).toBe('pw-1');
+        await store.createDataService({ app, name: 'cache', type: 'redis', credentials: { ...credentials, database: '' } });
+        expect((await store.listDataServices(app)).map((d) => d.name)).toEqual(['cache', 'db']);
+        expect((await store.getDataService(app, 'db'))?.credentials).toEqual(credentials);
+        expect(await store.getDataService(app, 'nope')).toBeNull();
+        expect(await codeOf(store.createDataService({ app: 'no-such-app', name: 'db', type: 'redis', credentials }))).toBe('APP_NOT_FOUND');
+        expect(await store.deleteDataService(app, 'cache')).toBe(true);
+        expect(await store.deleteDataService(app, 'cache')).toBe(false);
+        await store.deleteApp(app);
+        expect(await store.listDataServices(app)).toEqual([]);
+      });
+
       it('numbers builds per app and records their outcome', async () => {
         const app = await newApp();
         const other = await newApp();

@@ -21,6 +21,8 @@ export interface DeployerOptions {
   workerAliveMs: number;
   drainTimeoutMs: number;
   stopGraceMs: number;
+  /** The variables of the app's data services that instances of a release get (the provisioner's). */
+  serviceEnv?: (app: string, spec: ReleaseRow['spec']) => Promise<Record<string, string>>;
   /** Keeps a retired instance's output (paas logs shows it after the instance is gone). */
   keepLogs?: (instance: InstanceState) => Promise<void>;
   log?: (msg: string) => void;
@@ -113,6 +115,7 @@ export class Deployer {
     }
     const started: InstanceState[] = [];
     const created: InstanceState[] = [];
+    const serviceEnv = indexes.length > 0 && this.opts.serviceEnv ? await this.opts.serviceEnv(release.app, release.spec) : {};
     const startOne = async (index: number): Promise<void> => {
       const state = await startHealthyInstance({
         runtime: this.runtime,
@@ -122,6 +125,7 @@ export class Deployer {
         index,
         image: image as string,
         appEnv: release.env,
+        serviceEnv,
         limits: serviceLimits(service, this.opts.limits),
         labels: this.opts.labels,
         workerAliveMs: this.opts.workerAliveMs,

@@ -3,7 +3,8 @@ import type { Platform } from '../platform.js';
 
 /**
  * Removes everything of an app, in order: routes first (so nothing is
- * routed to a dying instance), then instances, network, images, and the
+ * routed to a dying instance), then instances, data services with their
+ * volumes, network, images, and the
  * rows last. Every step is idempotent; when one fails, the rows stay, the
  * error says what remains, and running destroy again finishes the job
  * (reliability 41).
@@ -23,6 +24,13 @@ export async function destroyApp(p: Pick<Platform, 'routes' | 'runtime' | 'store
     await Promise.all(instances.map((i) => p.runtime.stopInstance(i.id, 2_000)));
     const left = await p.runtime.listInstances({ app });
     if (left.length > 0) throw new Error(`${left.length} still there`);
+  });
+  await step('its data services and their volumes', async () => {
+    const names = new Set([
+      ...(await p.store.listDataServices(app)).map((d) => d.name),
+      ...(await p.runtime.listDataServices(app)).map((d) => d.service),
+    ]);
+    await Promise.all([...names].map((name) => p.runtime.removeDataService(app, name, { volume: true })));
   });
   await step('its network', () => p.runtime.removeNetwork(app));
   await step('its images', () => p.runtime.removeAppImages(app));

@@ -36,6 +36,8 @@ export interface InstanceEnvInput {
   index: number;
   /** App-wide variables (`paas env set`), which override the spec's. */
   appEnv?: Record<string, string>;
+  /** The app's data services (DB_URL, DATABASE_URL, DOTCLOUD_DB_SQL_HOST …); the spec and app env may override them. */
+  serviceEnv?: Record<string, string>;
 }
 
 /**
@@ -43,9 +45,9 @@ export interface InstanceEnvInput {
  * Platform variables come last: an app cannot break its own routing by
  * setting PORT.
  */
-export function instanceEnv({ app, service, release, index, appEnv = {} }: InstanceEnvInput): Record<string, string> {
-  // The type's defaults first (PYTHONUNBUFFERED=1 …): the app may override them.
-  const env: Record<string, string> = { ...typeInstanceEnv(service.type), ...service.environment, ...appEnv };
+export function instanceEnv({ app, service, release, index, appEnv = {}, serviceEnv = {} }: InstanceEnvInput): Record<string, string> {
+  // The type's defaults first (PYTHONUNBUFFERED=1 …), then the data services: the app may override both.
+  const env: Record<string, string> = { ...typeInstanceEnv(service.type), ...serviceEnv, ...service.environment, ...appEnv };
   const ports = containerPorts(service);
   const first = httpPort(service) ?? Object.values(ports)[0];
   if (first !== undefined) env.PORT = String(first);

@@ -11,6 +11,7 @@ export interface StartInstanceInput {
   index: number;
   image: string;
   appEnv?: Record<string, string>;
+  serviceEnv?: Record<string, string>;
   limits?: InstanceLimits;
   labels?: Record<string, string>;
   workerAliveMs: number;
@@ -35,7 +36,11 @@ export async function startHealthyInstance(input: StartInstanceInput): Promise<I
     release,
     index,
     image: input.image,
-    env: instanceEnv({ app, service, release, index, ...(input.appEnv ? { appEnv: input.appEnv } : {}) }),
+    env: instanceEnv({
+      app, service, release, index,
+      ...(input.appEnv ? { appEnv: input.appEnv } : {}),
+      ...(input.serviceEnv ? { serviceEnv: input.serviceEnv } : {}),
+    }),
     ports: publishedPorts(service),
     ...(input.limits ? { limits: input.limits } : {}),
     ...(input.labels ? { labels: input.labels } : {}),

@@ -1,5 +1,6 @@
 import { PaasError, type RunRequest } from '@paas/core';
 import type { Deployer } from '../deploy/deployer.js';
+import type { Provisioner } from '../provision/provisioner.js';
 import { instanceEnv } from '../deploy/instance-env.js';
 import { serviceLimits } from '../deploy/limits.js';
 import type { InstanceSpec, InstanceState, Runtime } from '../runtime/types.js';
@@ -9,6 +10,8 @@ import { activeRelease } from './scale-app.js';
 /** Where `paas run` starts its process: in a running instance, or in a one-off container. */
 export type RunTarget =
   | { kind: 'instance'; id: string; name: string }
+  /** A data service's container: the process (argv, user, admin login in env) is the provisioner's. */
+  | { kind: 'data'; id: string; name: string; argv: string[]; user: string; env: Record<string, string> }
   | { kind: 'one-off'; spec: InstanceSpec; name: string };
 
 /**
@@ -25,10 +28,17 @@ export const LOGIN_SHELL = ['sh', '-c', 'if command -v bash >/dev/null 2>&1; the
  * environment of an index no instance has, and the service's limits.
  */
 export async function resolveRunTarget(
-  deps: { store: Store; runtime: Runtime; deployer: Pick<Deployer, 'opts'> },
+  deps: { store: Store; runtime: Runtime; deployer: Pick<Deployer, 'opts'>; provisioner: Pick<Provisioner, 'runTarget'> },
   app: string,
-  req: Pick<RunRequest, 'service' | 'index'>,
+  req: Pick<RunRequest, 'service' | 'index' | 'argv'>,
 ): Promise<RunTarget> {
+  if (await deps.store.getDataService(app, req.service)) {
+    if (req.index !== undefined && req.index !== 1) {
+      throw new PaasError('INSTANCE_NOT_FOUND', `${req.service}.${req.index} does not exist`, { hint: `a data service has one instance: paas run ${req.service}` });
+    }
+    const t = await deps.provisioner.runTarget(app, req.service, req.argv);
+    return { kind: 'data', id: t.id, name: req.service, argv: t.argv, user: t.user, env: t.env };
+  }
   const release = await activeRelease(deps.store, app);
   const service = release.spec.services[req.service];
   if (service === undefined) {
@@ -46,8 +56,13 @@ export async function resolveRunTarget(
   }
   const first = running[0];
   if (first) return { kind: 'instance', id: first.id, name: `${req.service}.${first.index}` };
+  if (service.kind === 'data') {
+    throw new PaasError('SERVICE_NOT_PROVISIONED', `${req.service} (${service.type}) has not been created yet`, {
+      hint: 'paas push creates the data services its spec names, before the code services deploy',
+    });
+  }
   const image = release.images[req.service];
-  if (service.kind !== 'code' || image === undefined) {
+  if (image === undefined) {
     throw new PaasError('INSTANCE_NOT_FOUND', `no instance of ${req.service} is running`, { hint: 'paas info shows what runs' });
   }
   const scale = (await deps.store.getScale(app))[req.service] ?? 0;
@@ -62,7 +77,10 @@ export async function resolveRunTarget(
       release: release.id,
       index,
       image,
-      env: instanceEnv({ app, service, release: release.id, index, appEnv: release.env }),
+      env: instanceEnv({
+        app, service, release: release.id, index, appEnv: release.env,
+        serviceEnv: deps.deployer.opts.serviceEnv ? await deps.deployer.opts.serviceEnv(app, release.spec) : {},
+      }),
       ports: [],
       limits: serviceLimits(service, limits),
       labels,

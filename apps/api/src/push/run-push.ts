@@ -4,6 +4,7 @@ import type Dockerode from 'dockerode';
 import { DeployError, type Deployer, type Emit } from '../deploy/deployer.js';
 import { appUrl } from '../deploy/routes-for-app.js';
 import type { AppLocks } from '../locks.js';
+import type { Provisioner } from '../provision/provisioner.js';
 import type { Runtime } from '../runtime/types.js';
 import type { Store } from '../store/types.js';
 import { BuildLog } from './build-log.js';
@@ -12,6 +13,7 @@ export interface PushDeps {
   store: Store;
   runtime: Runtime;
   deployer: Deployer;
+  provisioner: Provisioner;
   locks: AppLocks;
   docker: Dockerode;
   domain: string;
@@ -51,15 +53,15 @@ export async function runPush(deps: PushDeps, input: PushInput): Promise<string 
   };
   await store.createBuild(app, buildId, input.clean);
   try {
-    const dataServices = Object.values(spec.services).filter((s) => s.kind === 'data');
-    for (const s of dataServices) {
-      emitAndLog({ type: 'warning', path: s.name, message: `data service ${s.name} (${s.type}) is not provisioned by this version of paas yet` });
-    }
+    // Before anything changes: a data service whose image cannot be had fails the push here.
+    const serviceImages = await deps.provisioner.prepare(app, spec, emitAndLog);
 
     const images: Record<string, string> = {};
     for (const service of Object.values(spec.services).filter((s): s is CodeService => s.kind === 'code')) {
       images[service.name] = await buildService(deps, input, service, emitAndLog);
     }
+    // Created once, before the code services that use them deploy; existing ones are left as they are.
+    await deps.provisioner.provision(app, spec, serviceImages, emitAndLog);
 
     const release = await store.createRelease({ app, buildId, spec, images, env: {} });
     const old = await deps.deployer.deploy(release, emitAndLog);

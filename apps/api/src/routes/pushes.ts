@@ -17,6 +17,7 @@ export function pushDeps(p: Platform): PushDeps {
     store: p.store,
     runtime: p.runtime,
     deployer: p.deployer,
+    provisioner: p.provisioner,
     locks: p.locks,
     docker: p.docker,
     domain: c.domain,

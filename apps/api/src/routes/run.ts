@@ -47,9 +47,15 @@ export function registerRunRoutes(app: FastifyInstance, p: Platform): void {
     if (!ctx) return socket.close(1011);
     const { req, target } = ctx;
     const proc = processSpec(req);
+    if (target.kind === 'data') {
+      proc.argv = target.argv;
+      proc.user = target.user;
+      proc.workdir = '/';
+      proc.env = { ...target.env, ...proc.env };
+    }
     await bridgeRun(socket, {
       started: { type: 'started', instance: target.name, oneOff: target.kind === 'one-off' },
-      start: () => (target.kind === 'instance' ? p.runtime.attach(target.id, proc) : p.runtime.runOneOff(target.spec, proc)),
+      start: () => (target.kind === 'one-off' ? p.runtime.runOneOff(target.spec, proc) : p.runtime.attach(target.id, proc)),
       log: (err) => request.log.error({ err }, 'paas run failed'),
     });
   });

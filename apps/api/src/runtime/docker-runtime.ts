@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { PaasError } from '@paas/core';
 import { DEFAULT_POOL, freeSubnets, type AddressPool } from './address-pool.js';
 import { demuxFrames, splitLines } from './demux.js';
+import * as data from './docker-data-services.js';
 import { execProcess, processArgv, startOneOff } from './docker-process.js';
 import { engine, engineUnless404, statusCodeOf, toEngineError } from './engine-errors.js';
 import { toEnvList } from './env-list.js';
@@ -12,7 +13,7 @@ import { PUBLISH_HOST, toInstanceState } from './instance-state.js';
 import { LogFrameParser, sinceParam } from './log-frames.js';
 import { LABEL, containerName, instanceName, networkName } from './names.js';
 import type {
-  ExecResult, InstanceSpec, InstanceState, InstanceStats, LogLine, LogOptions, ProcessSession, ProcessSpec, Runtime, RuntimeEvent,
+  DataServiceSpec, DataServiceState, ExecResult, InstanceSpec, InstanceState, InstanceStats, LogLine, LogOptions, ProcessSession, ProcessSpec, Runtime, RuntimeEvent,
 } from './types.js';
 
 export interface DockerRuntimeOptions {
@@ -365,6 +366,26 @@ export class DockerRuntime implements Runtime {
       signal.removeEventListener('abort', abort);
       stream.destroy();
     }
+  }
+
+  private get dataContext(): data.DataServiceContext {
+    return { docker: this.docker, platform: this.platform, labels: this.labels, logConfig: this.logConfig, ensureNetwork: (app) => this.ensureNetwork(app) };
+  }
+
+  startDataService(spec: DataServiceSpec): Promise<DataServiceState> {
+    return data.startDataService(this.dataContext, spec);
+  }
+
+  findDataService(app: string, service: string): Promise<DataServiceState | null> {
+    return data.findDataService(this.dataContext, app, service);
+  }
+
+  listDataServices(app: string): Promise<DataServiceState[]> {
+    return data.listDataServices(this.dataContext, app);
+  }
+
+  removeDataService(app: string, service: string, opts: { volume: boolean }): Promise<void> {
+    return data.removeDataService(this.dataContext, app, service, opts);
   }
 
   async removeAppImages(app: string, keep: readonly string[] = []): Promise<number> {

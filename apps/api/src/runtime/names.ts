@@ -12,7 +12,14 @@ export const LABEL = {
   managed: 'paas.managed',
   /** One-off containers of `paas run` (not instances: the scheduler ignores them). */
   oneOff: 'paas.oneoff',
+  /** Data service containers and volumes: the value is the type (not instances: the scheduler ignores them). */
+  data: 'paas.data',
 } as const;
+
+/** One container and one volume per data service, under stable names. */
+export function dataServiceName(platform: string, app: string, service: string): string {
+  return `paas-${platform}-${app}-${service}-data`;
+}
 
 export function networkName(platform: string, app: string): string {
   return `paas-${platform}-${app}`;

@@ -122,6 +122,42 @@ export interface RuntimeEvent {
   action: string;        // start, die, destroy, restart, oom …
 }
 
+/** A data service's container: one per service, on a named volume that outlives it. */
+export interface DataServiceSpec {
+  app: string;
+  service: string;
+  type: string;
+  image: string;
+  /** The non-root user the server runs as. */
+  user: string;
+  /** Where the service's volume is mounted. */
+  dataPath: string;
+  port: number;
+  memoryBytes: number;
+  capAdd: string[];
+  /** Container env (only for images that take their first-start settings from env). */
+  env?: Record<string, string>;
+  /** A file written before the first start, owned by `user`, mode 0600 (credentials). */
+  file?: { dir: string; name: string; body: string };
+  command?: string[];
+  labels?: Record<string, string>;
+}
+
+export interface DataServiceState {
+  id: string;
+  name: string;
+  app: string;
+  service: string;
+  type: string;
+  running: boolean;
+  restarting: boolean;
+  exitCode: number | null;
+  restartCount: number;
+  startedAt: Date | null;
+  /** The engine's volume holding its data. */
+  volume: string;
+}
+
 export interface Runtime {
   /** Creates the app's network when missing (idempotent). */
   ensureNetwork(app: string): Promise<void>;
@@ -150,6 +186,17 @@ export interface Runtime {
   stats(id: string): Promise<InstanceStats | null>;
   /** Instance events of this platform until the signal aborts; ends when the engine goes away. */
   events(signal: AbortSignal): AsyncIterable<RuntimeEvent>;
+  /**
+   * Creates the service's volume (kept if it exists) and container, and
+   * starts it on the app network with the service name as its host name.
+   * An existing container is started again, never re-created.
+   */
+  startDataService(spec: DataServiceSpec): Promise<DataServiceState>;
+  /** The data service's container, or null when it has none (its volume may still be there). */
+  findDataService(app: string, service: string): Promise<DataServiceState | null>;
+  listDataServices(app: string): Promise<DataServiceState[]>;
+  /** Removes the container, and the volume with all its data when `volume` is true. */
+  removeDataService(app: string, service: string, opts: { volume: boolean }): Promise<void>;
   /** Removes this platform's images of the app, except those in `keep` (image references); returns how many it tried. */
   removeAppImages(app: string, keep?: readonly string[]): Promise<number>;
   /**

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { PassThrough } from 'node:stream';
 import type {
-  ExecResult, InstanceSpec, InstanceState, InstanceStats, LogLine, ProcessSession, Runtime, RuntimeEvent,
+  DataServiceSpec, DataServiceState, ExecResult, InstanceSpec, InstanceState, InstanceStats, LogLine, ProcessSession, Runtime, RuntimeEvent,
 } from '../../src/runtime/types.js';
 
 /**
@@ -144,6 +144,33 @@ export class FakeRuntime implements Runtime {
     } finally {
       this.#listeners.delete(listener);
     }
+  }
+
+  /** Data services: recorded, always running (the provisioner's readiness is tested against the real engine). */
+  readonly dataServices = new Map<string, DataServiceState>();
+
+  async startDataService(spec: DataServiceSpec): Promise<DataServiceState> {
+    this.calls.push(`startDataService ${spec.app} ${spec.service}`);
+    const key = `${spec.app}/${spec.service}`;
+    const state: DataServiceState = this.dataServices.get(key) ?? {
+      id: `data-${++this.#seq}`, name: key, app: spec.app, service: spec.service, type: spec.type,
+      running: true, restarting: false, exitCode: null, restartCount: 0, startedAt: new Date(), volume: `vol-${key}`,
+    };
+    this.dataServices.set(key, state);
+    return state;
+  }
+
+  async findDataService(app: string, service: string): Promise<DataServiceState | null> {
+    return this.dataServices.get(`${app}/${service}`) ?? null;
+  }
+
+  async listDataServices(app: string): Promise<DataServiceState[]> {
+    return [...this.dataServices.values()].filter((d) => d.app === app);
+  }
+
+  async removeDataService(app: string, service: string): Promise<void> {
+    this.calls.push(`removeDataService ${app} ${service}`);
+    this.dataServices.delete(`${app}/${service}`);
   }
 
   async removeAppImages(): Promise<number> {

@@ -3,6 +3,7 @@ import { loadConfig } from '../../src/config.js';
 import { Deployer } from '../../src/deploy/deployer.js';
 import { AppLocks } from '../../src/locks.js';
 import type { Platform } from '../../src/platform.js';
+import { Provisioner } from '../../src/provision/provisioner.js';
 import { RouteTableManager } from '../../src/route-table.js';
 import type { RouterControl } from '../../src/router-client.js';
 import type { Store } from '../../src/store/types.js';
@@ -31,6 +32,9 @@ export function testPlatform(store: Store, env: NodeJS.ProcessEnv): Platform {
     deployer: new Deployer({
       store, runtime, routes, router: quietRouter, domain: config.domain, labels: {},
       limits: { memoryBytes: 1 << 26, cpus: 1, pids: 64 }, workerAliveMs: 10, drainTimeoutMs: 10, stopGraceMs: 10,
+    }),
+    provisioner: new Provisioner({
+      store, runtime, docker: {} as Dockerode, labels: {}, imageEnv: {}, tmpDir: env.PAAS_HOME ?? '/tmp', readyTimeoutMs: 1_000,
     }),
     wake: () => undefined,
   };
