@@ -105,6 +105,13 @@ DATA=${dataPath}
 MARKER="$DATA/${INIT_MARKER}"
 INIT_ENV=${INIT_ENV_DIR}/${INIT_ENV_FILE}
 say() { echo "paas-service: $*" >&2; }
+# The container's memory limit in bytes (cgroup v2 or v1), or nothing when unlimited.
+memory_limit() {
+  limit=$(cat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || true)
+  case "$limit" in '' | *[!0-9]*) return 0 ;; esac
+  # cgroup v1 writes "unlimited" as a number near 2^63.
+  if [ \${#limit} -le 15 ]; then echo "$limit"; fi
+}
 load_init_env() {
   if [ ! -r "$INIT_ENV" ]; then say "$INIT_ENV is missing: cannot initialise the empty data directory"; exit 78; fi
   . "$INIT_ENV"

@@ -50,7 +50,12 @@ export interface ServiceDefinition {
   dataPath: string;
   /** The image; `env` lets an operator name another (PAAS_MONGODB_IMAGE). */
   image(env?: Record<string, string | undefined>): ImageSource;
-  /** Container user (uid:gid or name) the server runs as: never root. */
+  /**
+   * Container user the server runs as, never root: numeric `uid:gid` (see
+   * userIds), fixed in the image, so the init file can be owned by number in
+   * its tar header. Docker 20.10 resolves putArchive's copyUIDGID user on the
+   * host, not in the image, so that option cannot be used for this.
+   */
   user: string;
   /** Capabilities the server needs on top of none (most need none). */
   capAdd: string[];

@@ -42,8 +42,9 @@ initialise() {
     if [ "$tries" -gt 120 ] || ! kill -0 "$pid" 2>/dev/null; then say "the server did not start for initialisation"; exit 1; fi
     sleep 0.5
   done
+  # Only root@localhost (the socket) stays of the install's accounts: the others have no password.
   mariadb -uroot >&2 <<SQL
-DELETE FROM mysql.global_priv WHERE User = '';
+DELETE FROM mysql.global_priv WHERE User = '' OR (User = 'root' AND Host <> 'localhost');
 FLUSH PRIVILEGES;
 ALTER USER root@localhost IDENTIFIED BY '$PAAS_SERVICE_ADMIN_PASSWORD';
 CREATE DATABASE \\\`$PAAS_SERVICE_DATABASE\\\`;

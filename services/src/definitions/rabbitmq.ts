@@ -26,13 +26,13 @@ LOGS=-
 const ENTRYPOINT = `${entrypointPrelude(DATA, ['PAAS_SERVICE_LOGIN', 'PAAS_SERVICE_PASSWORD', 'PAAS_SERVICE_DATABASE', 'PAAS_SERVICE_ADMIN_PASSWORD'])}
 write_config() {
   umask 077
-  limit=$(cat /sys/fs/cgroup/memory.max 2>/dev/null || echo max)
+  limit=$(memory_limit)
   {
     echo "listeners.tcp.default = ${PORT}"
     echo "log.console = true"
     echo "log.file = false"
     echo "vm_memory_high_watermark.relative = 0.5"
-    case "$limit" in '' | *[!0-9]*) ;; *) echo "total_memory_available_override_value = $limit" ;; esac
+    if [ -n "$limit" ]; then echo "total_memory_available_override_value = $limit"; fi
     if [ "$1" = first ]; then
       echo "default_user = $PAAS_SERVICE_LOGIN"
       echo "default_pass = $PAAS_SERVICE_PASSWORD"

@@ -47,11 +47,9 @@ EOF
 }
 run() {
   # maxmemory at three quarters of the container's limit, leaving room for the AOF rewrite's fork.
-  limit=$(cat /sys/fs/cgroup/memory.max 2>/dev/null || echo max)
-  case "$limit" in
-    '' | *[!0-9]*) exec redis-server /etc/redis/paas.conf ;;
-    *) exec redis-server /etc/redis/paas.conf --maxmemory $((limit / 4 * 3)) ;;
-  esac
+  limit=$(memory_limit)
+  if [ -z "$limit" ]; then exec redis-server /etc/redis/paas.conf; fi
+  exec redis-server /etc/redis/paas.conf --maxmemory $((limit / 4 * 3))
 }
 ${ENTRYPOINT_MAIN}`;
 
