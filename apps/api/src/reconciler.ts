@@ -14,6 +14,8 @@ export interface ReconcilerOptions {
   routes: RouteTableManager;
   resyncIntervalMs: number;
   log: (msg: string) => void;
+  /** Brings back the app's data services whose containers stopped or vanished; returns their names. */
+  reviveDataServices?: (app: string) => Promise<string[]>;
   /** How long a pass for an app under lock waits before it is tried again. */
   retryMs?: number;
 }
@@ -126,6 +128,13 @@ export class Reconciler {
 
   async #converge(app: string, full: boolean): Promise<void> {
     const { store, deployer, routes } = this.o;
+    // Data first: instances that start below connect to them. A `docker kill` is
+    // a manual stop to the engine, whose restart policy then leaves it down.
+    const revived = await this.o.reviveDataServices?.(app).catch((err: unknown) => {
+      this.o.log(`${app}: data services could not be checked: ${(err as Error).message}`);
+      return [];
+    });
+    if (revived && revived.length > 0) this.o.log(`${app}: started data service(s) ${revived.join(', ')} again`);
     const active = await store.getActiveRelease(app);
     if (!active) {
       if (routes.appRoutes(app).size > 0) await routes.setApp(app, new Map());

@@ -6,6 +6,7 @@ import { loadConfig } from './config.js';
 import { Deployer } from './deploy/deployer.js';
 import { AppLocks } from './locks.js';
 import type { Platform } from './platform.js';
+import { Provisioner } from './provision/provisioner.js';
 import { keepInstanceLogs } from './logs/keep-logs.js';
 import { loadPlatformId } from './platform-id.js';
 import { Reconciler } from './reconciler.js';
@@ -42,6 +43,15 @@ async function main(): Promise<void> {
   const locks = new AppLocks(store, config.lockWaitMs);
   const labels = { ...config.labels, 'paas.platform': platformId };
   let log = (msg: string): void => console.log(msg);
+  const provisioner = new Provisioner({
+    store,
+    runtime,
+    docker,
+    labels: config.labels,
+    imageEnv: config.serviceImageEnv,
+    tmpDir: join(config.home, 'tmp'),
+    readyTimeoutMs: config.serviceReadyTimeoutMs,
+  });
   const deployer = new Deployer({
     store,
     runtime,
@@ -53,10 +63,11 @@ async function main(): Promise<void> {
     workerAliveMs: config.workerAliveMs,
     drainTimeoutMs: config.drainTimeoutMs,
     stopGraceMs: config.stopGraceMs,
+    serviceEnv: (app, spec) => provisioner.envFor(app, spec),
     keepLogs: keepInstanceLogs(store, runtime, config.logRetainLines, (msg) => log(msg)),
     log: (msg) => log(msg),
   });
-  const reconciler = new Reconciler({ store, runtime, deployer, locks, routes, resyncIntervalMs: config.resyncIntervalMs, log: (msg) => log(msg) });
+  const reconciler = new Reconciler({ store, runtime, deployer, locks, routes, resyncIntervalMs: config.resyncIntervalMs, log: (msg) => log(msg), reviveDataServices: (app) => provisioner.revive(app) });
   const platform: Platform = {
     config,
     platformId,
@@ -67,6 +78,7 @@ async function main(): Promise<void> {
     routes,
     locks,
     deployer,
+    provisioner,
     wake: (app) => reconciler.wake(app),
   };
   const app = buildApp(platform, { logger: true });

@@ -11,7 +11,7 @@ import type { DataServiceState, Runtime } from '../runtime/types.js';
 import type { DataServiceRow, Store } from '../store/types.js';
 import { BackupHasher, BackupSpool } from './backup-file.js';
 import { commandProcess, runInService } from './service-command.js';
-import { MASK, serviceEnv, variablesOf, type ProvisionedService } from './service-env.js';
+import { CONVENTIONAL_KEYS, MASK, serviceEnv, variablesOf, type ProvisionedService } from './service-env.js';
 import { ensureServiceImage } from './service-image.js';
 
 export interface ProvisionerDeps {
@@ -99,13 +99,33 @@ export class Provisioner {
     const rows = await this.deps.store.listDataServices(app);
     const states = new Map((await this.deps.runtime.listDataServices(app)).map((s) => [s.service, s]));
     const named = new Set(spec ? dataServicesOf(spec).map((s) => s.name) : []);
-    return rows.map((row) => info(row, states.get(row.name) ?? null, named.has(row.name), secrets));
+    return rows.map((row) => info(row, rows, states.get(row.name) ?? null, named.has(row.name), secrets));
   }
 
   async get(app: string, name: string, spec: AppSpec | null, secrets: boolean): Promise<DataServiceInfo> {
     const row = await this.row(app, name);
     const state = await this.deps.runtime.findDataService(app, name);
-    return info(row, state, spec ? dataServicesOf(spec).some((s) => s.name === name) : false, secrets);
+    const rows = await this.deps.store.listDataServices(app);
+    return info(row, rows, state, spec ? dataServicesOf(spec).some((s) => s.name === name) : false, secrets);
+  }
+
+  /**
+   * The control loop's part: every data service of the app whose container
+   * stopped (a `docker kill` is a manual stop to the engine) or vanished is
+   * started again on its volume. Returns the names started.
+   */
+  async revive(app: string): Promise<string[]> {
+    const rows = await this.deps.store.listDataServices(app);
+    const started: string[] = [];
+    for (const row of rows) {
+      const state = await this.deps.runtime.findDataService(app, row.name);
+      if (state?.running || state?.restarting) continue;
+      const def = definitionOf(row.type);
+      const image = await ensureServiceImage(this.deps.docker, def, { env: this.deps.imageEnv });
+      await this.start(app, row, def, image);
+      started.push(row.name);
+    }
+    return started;
   }
 
   /** `paas destroy SERVICE`: the container, the volume with every byte of data, and the credentials. */
@@ -289,10 +309,14 @@ function provisioned(row: DataServiceRow): ProvisionedService {
   return { name: row.name, def: definitionOf(row.type), credentials: row.credentials as Credentials };
 }
 
-function info(row: DataServiceRow, state: DataServiceState | null, inSpec: boolean, secrets: boolean): DataServiceInfo {
+/** `all`: the app's data services, which decide whether DATABASE_URL and the like point at this one. */
+function info(row: DataServiceRow, all: DataServiceRow[], state: DataServiceState | null, inSpec: boolean, secrets: boolean): DataServiceInfo {
   const p = provisioned(row);
   const mask = !secrets;
   const vars = variablesOf(p, mask);
+  const own = vars[`${row.name.toUpperCase()}_URL`];
+  const everything = serviceEnv(all.map(provisioned), { mask });
+  for (const key of CONVENTIONAL_KEYS) if (everything[key] !== undefined && everything[key] === own) vars[key] = everything[key];
   return {
     name: row.name,
     type: row.type,

@@ -6,6 +6,9 @@ export interface ProvisionedService {
   credentials: Credentials;
 }
 
+/** The Heroku names, set when exactly one service answers to each. */
+export const CONVENTIONAL_KEYS = ['DATABASE_URL', 'REDIS_URL', 'AMQP_URL', 'CELERY_BROKER_URL', 'MONGODB_URL'] as const;
+
 /** What a masked secret reads as in `paas info` and the API. */
 export const MASK = '********';
 

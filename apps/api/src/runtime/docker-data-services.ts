@@ -70,7 +70,13 @@ export async function startDataService(ctx: DataServiceContext, spec: DataServic
     throw toEngineError(err);
   }
   try {
-    if (spec.file) await engine(container.putArchive(await fileArchive(spec.file.name, spec.file.body), { path: spec.file.dir, copyUIDGID: true } as never));
+    if (spec.file) {
+      // Owned by the server's user: numeric ids go into the archive; a user name is resolved by the engine.
+      const ids = /^(\d+)(?::(\d+))?$/.exec(spec.user);
+      const owner = ids ? { uid: Number(ids[1]), gid: Number(ids[2] ?? ids[1]) } : undefined;
+      const archive = await fileArchive(spec.file.name, spec.file.body, owner);
+      await engine(container.putArchive(archive, { path: spec.file.dir, ...(owner ? {} : { copyUIDGID: true }) } as never));
+    }
     await engine(container.start());
   } catch (err) {
     await engineUnless404(container.remove({ force: true, v: false })).catch(() => undefined);
@@ -151,9 +157,9 @@ function labelFilter(labels: Record<string, string>): string[] {
   return Object.entries(labels).map(([k, v]) => `${k}=${v}`);
 }
 
-async function fileArchive(name: string, body: string): Promise<Buffer> {
+async function fileArchive(name: string, body: string, owner?: { uid: number; gid: number }): Promise<Buffer> {
   const tar = pack();
-  tar.entry({ name, mode: 0o600, mtime: new Date() }, Buffer.from(body, 'utf8'));
+  tar.entry({ name, mode: 0o600, mtime: new Date(), ...owner }, Buffer.from(body, 'utf8'));
   tar.finalize();
   const chunks: Buffer[] = [];
   for await (const chunk of tar) chunks.push(chunk as Buffer);

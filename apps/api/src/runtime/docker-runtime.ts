@@ -48,7 +48,18 @@ export class DockerRuntime implements Runtime {
     };
   }
 
-  async ensureNetwork(app: string): Promise<void> {
+  /** Network creations in flight: the engine allows two networks of one name, so concurrent callers share one. */
+  private readonly creatingNetworks = new Map<string, Promise<void>>();
+
+  ensureNetwork(app: string): Promise<void> {
+    const inFlight = this.creatingNetworks.get(app);
+    if (inFlight) return inFlight;
+    const creating = this.createNetwork(app).finally(() => this.creatingNetworks.delete(app));
+    this.creatingNetworks.set(app, creating);
+    return creating;
+  }
+
+  private async createNetwork(app: string): Promise<void> {
     const name = networkName(this.platform, app);
     if (await engineUnless404(this.docker.getNetwork(name).inspect())) return;
     const taken = (await engine(this.docker.listNetworks()))
