@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { PaasError, type AppSpec, type DataService, type DataServiceInfo, type PushEvent } from '@paas/core';
-import { serviceDefinition, type Credentials, type ProvisionedType, type ServiceDefinition } from '@paas/services';
+import { RESTORE_INVALID_EXIT, serviceDefinition, type Credentials, type ProvisionedType, type ServiceDefinition } from '@paas/services';
 import type Dockerode from 'dockerode';
 import type { DataServiceState, Runtime } from '../runtime/types.js';
 import type { DataServiceRow, Store } from '../store/types.js';
@@ -198,6 +198,11 @@ export class Provisioner {
       const dump = createReadStream(file, { start: checked.start, end: Math.max(checked.start, checked.end - 1) });
       const stdin = checked.end > checked.start ? dump : emptyStream(dump);
       const result = await runInService(this.deps.runtime, state.id, commandProcess(def.restore(row.credentials), def.user), { stdin });
+      if (result.exitCode === RESTORE_INVALID_EXIT) {
+        throw new PaasError('BACKUP_INVALID', `the dump in the file is not one ${row.type} can load: ${lastLines(result.output) || 'refused'}; nothing was changed`, {
+          hint: 'restore a file written by paas backup of this service type',
+        });
+      }
       if (result.exitCode !== 0) {
         throw new PaasError('RESTORE_FAILED', `the restore of ${name} (${row.type}) failed (exit ${result.exitCode})${result.output ? `: ${lastLines(result.output)}` : ''}`, {
           hint: 'restore a file written by paas backup of this service type',
