@@ -5,7 +5,8 @@
  * and the payload:
  *   1 data  — bytes of the backup file, in order
  *   2 error — an ErrorBody as JSON; nothing follows
- *   3 end   — `{ "bytes": N }` as JSON: the file is complete
+ *   3 end   — `{ "bytes": N }` as JSON: the file is complete; N counts
+ *             every byte of the data frames
  */
 export const BACKUP_FRAME = { data: 1, error: 2, end: 3 } as const;
 export type BackupFrameType = (typeof BACKUP_FRAME)[keyof typeof BACKUP_FRAME];

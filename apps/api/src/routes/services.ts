@@ -56,10 +56,12 @@ export function registerServiceRoutes(app: FastifyInstance, p: Platform): void {
       if (!res.writableFinished) abort.abort();
     });
     // Each write becomes data frames; backpressure from the client reaches the dump.
+    let sent = 0;
     const frames = new Writable({
       highWaterMark: MAX_FRAME,
       write(chunk: Buffer, _enc, callback) {
         if (res.destroyed) return callback(new Error('the client went away'));
+        sent += chunk.length;
         let ok = true;
         for (let at = 0; at < chunk.length; at += MAX_FRAME) ok = res.write(encodeFrame(BACKUP_FRAME.data, chunk.subarray(at, at + MAX_FRAME)));
         if (ok) callback();
@@ -69,7 +71,8 @@ export function registerServiceRoutes(app: FastifyInstance, p: Platform): void {
     try {
       const { bytes } = await p.provisioner.backup(row.name, params.service, frames, abort.signal);
       await new Promise<void>((resolve) => frames.end(resolve));
-      res.end(encodeFrame(BACKUP_FRAME.end, Buffer.from(JSON.stringify({ bytes }))));
+      // The end frame counts the file's bytes (header, dump, footer): what the client must have received.
+      res.end(encodeFrame(BACKUP_FRAME.end, Buffer.from(JSON.stringify({ bytes: sent }))));
       await p.store.addEvent({ app: row.name, actor: user.name, action: 'backup', detail: { service: params.service, bytes } });
     } catch (err) {
       const error = err instanceof PaasError ? err : new PaasError('BACKUP_FAILED', `the backup of ${params.service} failed: ${(err as Error).message}`);
