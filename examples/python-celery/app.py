@@ -1,4 +1,6 @@
 """The web side: queues tasks for the worker and shows their results."""
+from concurrent.futures import ThreadPoolExecutor
+
 from celery.exceptions import TimeoutError as TaskTimeout
 from flask import Flask, jsonify, request
 
@@ -6,6 +8,12 @@ from tasks import add, reverse
 
 app = Flask(__name__)
 WAIT_SECONDS = 10
+
+# With rpc:// the worker sends each result back to the thread that queued the
+# task, through a reply queue of that thread's own. The WSGI server runs each
+# request in a new thread, so tasks are queued and awaited from a few
+# long-lived threads instead: each keeps one reply queue and one consumer.
+celery_threads = ThreadPoolExecutor(max_workers=4, thread_name_prefix="celery-client")
 
 PAGE = """<!doctype html>
 <title>python-celery</title>
@@ -16,15 +24,20 @@ PAGE = """<!doctype html>
 """
 
 
-def run(task, *args):
-    """Queues the task, waits for the worker's answer, and says what happened."""
+def queue_and_wait(task, *args):
+    """Queues the task and waits for the worker's answer: (HTTP status, JSON body)."""
     queued = task.delay(*args)
     try:
         answer = queued.get(timeout=WAIT_SECONDS)
     except TaskTimeout:
-        return jsonify(task=queued.id, state=queued.state,
-                       error="no worker answered within %d s" % WAIT_SECONDS), 504
-    return jsonify(task=queued.id, state=queued.state, **answer)
+        return 504, {"task": queued.id, "state": queued.state,
+                     "error": "no worker answered within %d s" % WAIT_SECONDS}
+    return 200, {"task": queued.id, "state": queued.state, **answer}
+
+
+def run(task, *args):
+    status, body = celery_threads.submit(queue_and_wait, task, *args).result()
+    return jsonify(body), status
 
 
 @app.route("/")
