@@ -56,12 +56,21 @@ export async function runPush(deps: PushDeps, input: PushInput): Promise<string 
     // Before anything changes: a data service whose image cannot be had fails the push here.
     const serviceImages = await deps.provisioner.prepare(app, spec, emitAndLog);
 
+    // Created once, while the code builds and before the code services that use
+    // them deploy; existing ones are left as they are.
+    const provisioning = deps.provisioner.provision(app, spec, serviceImages, emitAndLog);
+    provisioning.catch(() => undefined); // handled below, after the builds; never an unhandled rejection meanwhile
     const images: Record<string, string> = {};
-    for (const service of Object.values(spec.services).filter((s): s is CodeService => s.kind === 'code')) {
-      images[service.name] = await buildService(deps, input, service, emitAndLog);
+    try {
+      for (const service of Object.values(spec.services).filter((s): s is CodeService => s.kind === 'code')) {
+        images[service.name] = await buildService(deps, input, service, emitAndLog);
+      }
+    } catch (err) {
+      // The push ends only once provisioning has (the app's lock covers both).
+      await provisioning.catch(() => undefined);
+      throw err;
     }
-    // Created once, before the code services that use them deploy; existing ones are left as they are.
-    await deps.provisioner.provision(app, spec, serviceImages, emitAndLog);
+    await provisioning;
 
     const release = await store.createRelease({ app, buildId, spec, images, env: {} });
     const old = await deps.deployer.deploy(release, emitAndLog);
