@@ -50,10 +50,10 @@ ${ENTRYPOINT_MAIN}`;
 
 // Reads the archive to a file first: pg_restore lists it (which also proves it
 // is an archive) and then restores it in one transaction, so a failure changes
-// nothing. Extensions the database already has (postgis, created by the
-// superuser at initialisation) are left out, and so are the rows of their
-// config tables (user-added spatial_ref_sys rows): the app's login, which owns
-// everything restored, may not drop, comment on or write them.
+// nothing. Extensions the database already has (postgis, created at
+// initialisation) are left out, and so are the rows of their config tables
+// (user-added spatial_ref_sys rows): --clean would drop them, and everything
+// built on them, in the middle of the restore.
 const RESTORE = `set -eu
 tmp=$(mktemp "${DATA}/restore.XXXXXX")
 trap 'rm -f "$tmp" "$tmp.list"' EXIT
@@ -71,7 +71,10 @@ for ext in $(psql -X -A -t -d "$PAAS_DATABASE" -c 'SELECT extname FROM pg_extens
 done
 psql -X -A -t -F ' ' -d "$PAAS_DATABASE" -c 'SELECT n.nspname, c.relname FROM pg_extension e, unnest(e.extconfig) AS t(oid) JOIN pg_class c ON c.oid = t.oid JOIN pg_namespace n ON n.oid = c.relnamespace' |
 while read -r schema table; do skip "TABLE DATA $schema $table"; done
-exec pg_restore --clean --if-exists --single-transaction --exit-on-error --no-owner --role="$PAAS_LOGIN" \\
+# As the superuser, owners kept: the app's login is always the same name, so
+# what it owned it owns again, and what the admin made (paas run db) the
+# restore can still drop and recreate.
+exec pg_restore --clean --if-exists --single-transaction --exit-on-error \\
   -L "$tmp.list" -d "$PAAS_DATABASE" "$tmp"
 `;
 
