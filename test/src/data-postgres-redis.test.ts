@@ -183,7 +183,9 @@ describe('python-postgres-redis', () => {
     expect(restore.status).toBeGreaterThanOrEqual(400);
     places.push([await restore.text(), 'the body of a refused restore']);
     for (const log of ['api.log', 'router.log']) {
-      places.push([await readFile(join(p.home, 'logs', log), 'utf8').catch(() => ''), `PAAS_HOME/logs/${log}`]);
+      const text = await readFile(join(p.home, 'logs', log), 'utf8');
+      expect(text.length, log).toBeGreaterThan(0);
+      places.push([text, `PAAS_HOME/logs/${log}`]);
     }
     const images = await appImagesText(p, APP);
     expect(images.images.length).toBeGreaterThan(0);
