@@ -50,8 +50,11 @@ const kinds: Kind[] = [
   {
     service: 'pg',
     type: 'postgresql',
+    // As the app's login, over TCP, as the app would: the table is the login's.
     write: async () => {
-      await runOk('pg', ['psql', '-v', 'ON_ERROR_STOP=1', '-c', "CREATE TABLE notes (id int PRIMARY KEY, body text); INSERT INTO notes VALUES (1, 'alpha'), (2, 'beta ünïcode')"]);
+      const pg = await serviceInfo(p, dir, 'pg', true);
+      const sql = "CREATE TABLE notes (id int PRIMARY KEY, body text); INSERT INTO notes VALUES (1, 'alpha'), (2, 'beta ünïcode')";
+      await runOk('pg', ['sh', '-c', 'PGPASSWORD="$1" psql -h 127.0.0.1 -U "$2" -d "$3" -v ON_ERROR_STOP=1 -c "$4"', 'sh', pg.password, pg.login, pg.database, sql]);
     },
     read: async () => (await runOk('pg', ['psql', '-tA', '-c', 'SELECT id, body FROM notes ORDER BY id'])).trim(),
     empty: async () => {
@@ -164,7 +167,7 @@ describe('backup, destroy, push, restore', () => {
     }
   });
 
-  it('the app login works after the restore, with the new credentials', async () => {
+  it('the app login works after the restore, with the new credentials, on the tables it owns', async () => {
     const pg = await serviceInfo(p, dir, 'pg', true);
     const asApp = await runIn('pg', ['sh', '-c', `PGPASSWORD="$1" psql -h 127.0.0.1 -U ${pg.login} -d ${pg.database} -tA -c 'SELECT count(*) FROM notes'`, 'sh', pg.password]);
     expect(asApp.code, shown(asApp)).toBe(0);
