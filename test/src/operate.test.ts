@@ -89,6 +89,8 @@ describe('paas scale', () => {
 
 describe('paas ps and paas restart', () => {
   it('ps shows state, release, restarts, uptime, CPU and memory', async () => {
+    // The previous push retires its old instance in the background: wait until only the new one is listed.
+    for (let tries = 0; tries < 300 && (await ps()).some((i) => i.state === 'draining'); tries++) await new Promise((r) => setTimeout(r, 100));
     const [www] = await ps();
     expect(www).toMatchObject({ name: 'www.1', state: 'healthy', restarts: 0 });
     expect(www?.uptime).toBeGreaterThanOrEqual(0);
