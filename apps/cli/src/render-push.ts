@@ -10,10 +10,13 @@ import { PushFailed } from './render-error.js';
 export class PushRenderer {
   private phase: 'build' | 'deploy' | undefined;
   private service: string | undefined;
+  /** Each service's own phase: data services are created while code builds, so lines of both interleave. */
+  private readonly phases = new Map<string, 'build' | 'deploy'>();
 
   constructor(private readonly out: Output) {}
 
   private enter(phase: 'build' | 'deploy', service: string): void {
+    this.phases.set(service, phase);
     if (this.phase === phase && this.service === service) return;
     this.phase = phase;
     this.service = service;
@@ -39,7 +42,9 @@ export class PushRenderer {
         if (event.step !== '') this.lines(event.step);
         return undefined;
       case 'log':
-        if (event.service !== undefined && this.phase !== undefined && this.service !== event.service) this.enter(this.phase, event.service);
+        if (event.service !== undefined && this.phase !== undefined && this.service !== event.service) {
+          this.enter(this.phases.get(event.service) ?? this.phase, event.service);
+        }
         this.lines(event.line);
         return undefined;
       case 'warning':

@@ -101,6 +101,35 @@ describe('renderPush', () => {
     ]);
   });
 
+  it('a data service created while the code builds: each line goes under its own service and phase', async () => {
+    const { out, stdout } = captureOutput();
+    await renderPush(
+      replay([
+        { type: 'build.step', service: 'www', step: 'Building www (python)' },
+        { type: 'deploy.step', service: 'db', step: 'Creating db (postgresql)' },
+        { type: 'log', service: 'www', line: 'Step 2/9 : RUN apt-get install' },
+        { type: 'deploy.step', service: 'db', step: 'db is ready' },
+        { type: 'log', service: 'www', line: 'Step 3/9 : COPY . .' },
+        { type: 'done', release: 'v1', url: 'http://x.localhost:8080' },
+      ]),
+      out,
+    );
+    expect(stdout.text.split('\n')).toEqual([
+      '-----> Building www',
+      '       Building www (python)',
+      '-----> Deploying db',
+      '       Creating db (postgresql)',
+      '-----> Building www',
+      '       Step 2/9 : RUN apt-get install',
+      '-----> Deploying db',
+      '       db is ready',
+      '-----> Building www',
+      '       Step 3/9 : COPY . .',
+      '-----> Live at http://x.localhost:8080',
+      '',
+    ]);
+  });
+
   it('turns an error event into the error with its exit code and the failing instance logs', async () => {
     const { out } = captureOutput();
     const failure = renderPush(
