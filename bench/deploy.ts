@@ -12,11 +12,10 @@
  * timed as the CLI receives them. Everything runs on 127.0.0.1 and is
  * removed at the end.
  */
-import { spawn } from 'node:child_process';
-import type { PushEvent } from '@paas/core';
 import { copyApp, writeVersion } from '../test/src/harness/app-dir.js';
 import { getVia, startLoad } from '../test/src/harness/http.js';
-import { cliBin, startPlatform, type Platform } from '../test/src/harness/platform.js';
+import { startPlatform, type Platform } from '../test/src/harness/platform.js';
+import { p50, pushWithEvents } from './lib/push-events.js';
 
 const pushes = Number(process.argv[2] ?? 20);
 
@@ -39,27 +38,15 @@ async function timedPush(p: Platform, dir: string, version: string): Promise<Pus
   const mark = (k: keyof PushTiming): void => {
     marks[k] ??= performance.now() - t0;
   };
-  const child = spawn(process.execPath, [cliBin, 'push', '--json'], { cwd: dir, env: p.env });
-  let buffer = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => {
-    buffer += d.toString();
-    const lines = buffer.split('\n');
-    buffer = lines.pop() ?? '';
-    for (const line of lines) {
-      if (!line.trim()) continue;
-      const e = JSON.parse(line) as PushEvent;
-      if (e.type === 'push.accepted') mark('accepted');
-      else if (e.type === 'build.step' || (e.type === 'log' && marks.buildFrom === undefined && marks.accepted !== undefined)) mark('buildFrom');
-      else if (e.type === 'deploy.step') mark('built');
-      else if (e.type === 'deploy.instance' && e.state === 'running') mark('started');
-      else if (e.type === 'deploy.instance' && e.state === 'healthy') mark('healthy');
-      else if (e.type === 'deploy.switch') mark('switched');
-      else if (e.type === 'done') mark('done');
-    }
+  const exited = pushWithEvents(p, dir, (e) => {
+    if (e.type === 'push.accepted') mark('accepted');
+    else if (e.type === 'build.step' || (e.type === 'log' && marks.buildFrom === undefined && marks.accepted !== undefined)) mark('buildFrom');
+    else if (e.type === 'deploy.step') mark('built');
+    else if (e.type === 'deploy.instance' && e.state === 'running') mark('started');
+    else if (e.type === 'deploy.instance' && e.state === 'healthy') mark('healthy');
+    else if (e.type === 'deploy.switch') mark('switched');
+    else if (e.type === 'done') mark('done');
   });
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
   const poll = (async () => {
     while (marks.live === undefined) {
       const r = await getVia(p.routerPort, 'bench.localhost').catch(() => undefined);
@@ -67,17 +54,12 @@ async function timedPush(p: Platform, dir: string, version: string): Promise<Pus
       else await new Promise((res) => setTimeout(res, 20));
     }
   })();
-  const code = await exited;
+  await exited;
   mark('exit');
-  if (code !== 0) throw new Error(`push failed (${code}):\n${err}`);
   await poll;
   return marks as PushTiming;
 }
 
-function p50(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? 0;
-}
 
 const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 

@@ -22,9 +22,9 @@ import { appendFile, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { PushEvent } from '@paas/core';
 import { copyApp, writeVersion } from '../test/src/harness/app-dir.js';
-import { cliBin, startPlatform, type Platform } from '../test/src/harness/platform.js';
+import { startPlatform, type Platform } from '../test/src/harness/platform.js';
+import { p50, pushWithEvents } from './lib/push-events.js';
 
 const pushes = Number(process.argv[2] ?? 8);
 const gigabytes = Number(process.argv[3] ?? 1);
@@ -34,31 +34,13 @@ interface Timed { total: number; marks: Record<string, number> }
 async function timedPush(p: Platform, dir: string): Promise<Timed> {
   const t0 = performance.now();
   const marks: Record<string, number> = {};
-  const child = spawn(process.execPath, [cliBin, 'push', '--json'], { cwd: dir, env: p.env });
-  let buffer = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => {
-    buffer += d.toString();
-    const lines = buffer.split('\n');
-    buffer = lines.pop() ?? '';
-    for (const line of lines) {
-      if (!line.trim()) continue;
-      const e = JSON.parse(line) as PushEvent;
-      const at = performance.now() - t0;
-      if (e.type === 'deploy.step' && e.step.startsWith('Creating ')) marks.creating ??= at;
-      if (e.type === 'deploy.step' && e.step.endsWith(' is ready')) marks.ready = at;
-      if (e.type === 'done') marks.done ??= at;
-    }
+  await pushWithEvents(p, dir, (e) => {
+    const at = performance.now() - t0;
+    if (e.type === 'deploy.step' && e.step.startsWith('Creating ')) marks.creating ??= at;
+    if (e.type === 'deploy.step' && e.step.endsWith(' is ready')) marks.ready = at;
+    if (e.type === 'done') marks.done ??= at;
   });
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? -1)));
-  if (code !== 0) throw new Error(`push failed (${code}):\n${err}`);
   return { total: performance.now() - t0, marks };
-}
-
-function p50(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? 0;
 }
 
 async function app(p: Platform, name: string, withDb: boolean): Promise<string> {

@@ -149,7 +149,8 @@ export class ApiClient {
   }
 }
 
-function readText(res: http.IncomingMessage): Promise<string> {
+/** The whole (small) body of a response as text. */
+export function readText(res: http.IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     res.on('data', (c: Buffer) => chunks.push(c));
@@ -179,7 +180,7 @@ export function errorFromResponse(status: number, text: string, what: string): P
   return new PaasError('INTERNAL', `${what} failed with HTTP ${status}${detail}`);
 }
 
-function unreachable(api: string, err: unknown): PaasError {
+export function unreachable(api: string, err: unknown): PaasError {
   const reason = err instanceof Error ? ((err as NodeJS.ErrnoException).code ?? err.message) : String(err);
   return new PaasError('API_UNREACHABLE', `cannot reach the paas API at ${api} (${reason})`, {
     hint: 'start a local platform with paas server start, or check paas login / PAAS_API_URL',

@@ -2,7 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
 import { API_PREFIX, PaasError } from '@paas/core';
-import { errorFromResponse } from './api-client.js';
+import { errorFromResponse, readText, unreachable } from './api-client.js';
 import type { Context } from './context.js';
 import { resolveLogin } from './login-store.js';
 
@@ -38,7 +38,7 @@ export async function openStream(ctx: Context, method: string, path: string, opt
       answered = true;
       const status = res.statusCode ?? 0;
       if (status >= 200 && status < 300) return resolve(res);
-      readAll(res).then(
+      readText(res).then(
         (text) => reject(errorFromResponse(status, text, `${method} ${url.pathname}`)),
         (err: unknown) => reject(connectionLost(err)),
       );
@@ -61,22 +61,11 @@ export async function openStream(ctx: Context, method: string, path: string, opt
   });
 }
 
-/** The whole (small) body of a response as text. */
-export function readAll(res: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    res.on('data', (c: Buffer) => chunks.push(c));
-    res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    res.on('error', reject);
-    res.on('aborted', () => reject(new Error('response aborted')));
-  });
-}
-
 /** A JSON answer read to its end. */
 export async function readJsonAnswer<T>(res: http.IncomingMessage, what: string): Promise<T> {
   let text: string;
   try {
-    text = await readAll(res);
+    text = await readText(res);
   } catch (err) {
     throw connectionLost(err);
   }
@@ -85,14 +74,6 @@ export async function readJsonAnswer<T>(res: http.IncomingMessage, what: string)
   } catch (err) {
     throw new PaasError('INTERNAL', `the API answered ${what} with something that is not JSON`, { cause: err });
   }
-}
-
-function unreachable(api: string, err: unknown): PaasError {
-  const reason = err instanceof Error ? ((err as NodeJS.ErrnoException).code ?? err.message) : String(err);
-  return new PaasError('API_UNREACHABLE', `cannot reach the paas API at ${api} (${reason})`, {
-    hint: 'start a local platform with paas server start, or check paas login / PAAS_API_URL',
-    cause: err,
-  });
 }
 
 export function connectionLost(err: unknown): PaasError {

@@ -3,6 +3,7 @@ import { pack } from 'tar-stream';
 import { PaasError } from '@paas/core';
 import { engine, engineUnless404, statusCodeOf, toEngineError } from './engine-errors.js';
 import { toEnvList } from './env-list.js';
+import { runState } from './instance-state.js';
 import { LABEL, dataServiceName, networkName } from './names.js';
 import type { DataServiceSpec, DataServiceState } from './types.js';
 
@@ -131,8 +132,6 @@ async function ensureVolume(ctx: DataServiceContext, name: string, labels: Recor
 
 function toDataState(info: Dockerode.ContainerInspectInfo): DataServiceState {
   const labels = info.Config.Labels ?? {};
-  const running = info.State.Running && !info.State.Restarting;
-  const started = !info.State.StartedAt || info.State.StartedAt.startsWith('0001') ? null : new Date(info.State.StartedAt);
   const mount = (info.Mounts ?? []).find((m) => m.Type === 'volume');
   return {
     id: info.Id,
@@ -140,11 +139,8 @@ function toDataState(info: Dockerode.ContainerInspectInfo): DataServiceState {
     app: labels[LABEL.app] ?? '',
     service: labels[LABEL.service] ?? '',
     type: labels[LABEL.data] ?? '',
-    running,
-    restarting: info.State.Restarting,
-    exitCode: running || started === null ? null : info.State.ExitCode,
+    ...runState(info),
     restartCount: info.RestartCount,
-    startedAt: started,
     volume: mount?.Name ?? '',
   };
 }

@@ -20,10 +20,7 @@ export function publishedAddresses(info: ContainerInspectInfo): Record<number, A
 export function toInstanceState(info: ContainerInspectInfo): InstanceState {
   const labels = info.Config.Labels ?? {};
   const instance = labels[LABEL.instance] ?? '';
-  // Between a crash and the restart policy's next start the engine reports
-  // Running and Restarting together; for us that instance is not running.
-  const running = info.State.Running && !info.State.Restarting;
-  const started = !info.State.StartedAt || info.State.StartedAt.startsWith('0001') ? null : new Date(info.State.StartedAt);
+  const { running, restarting, exitCode, startedAt: started } = runState(info);
   return {
     id: info.Id,
     name: info.Name.replace(/^\//, ''),
@@ -32,10 +29,19 @@ export function toInstanceState(info: ContainerInspectInfo): InstanceState {
     release: labels[LABEL.release] ?? '',
     index: Number(instance.slice(instance.lastIndexOf('.') + 1)) || 0,
     running,
-    restarting: info.State.Restarting,
-    exitCode: running || started === null ? null : info.State.ExitCode,
+    restarting,
+    exitCode,
     restartCount: info.RestartCount,
     startedAt: started,
     addresses: publishedAddresses(info),
   };
+}
+
+/** Whether a container runs, as instances and data services both report it. */
+export function runState(info: ContainerInspectInfo): { running: boolean; restarting: boolean; exitCode: number | null; startedAt: Date | null } {
+  // Between a crash and the restart policy's next start the engine reports
+  // Running and Restarting together; for us that container is not running.
+  const running = info.State.Running && !info.State.Restarting;
+  const startedAt = !info.State.StartedAt || info.State.StartedAt.startsWith('0001') ? null : new Date(info.State.StartedAt);
+  return { running, restarting: info.State.Restarting, exitCode: running || startedAt === null ? null : info.State.ExitCode, startedAt };
 }
