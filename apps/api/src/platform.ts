@@ -8,6 +8,16 @@ import type { RouterControl } from './router-client.js';
 import type { Runtime } from './runtime/types.js';
 import type { Store } from './store/types.js';
 
+/** Certificates the router serves (own ones, the platform's, ACME-issued). */
+export interface Certificates {
+  /**
+   * After `paas domain add|rm`: issues (ACME, when configured) or drops
+   * certificates for the app's domains in the background. Never throws;
+   * the outcome shows in `paas certs list`.
+   */
+  domainsChanged(app: string): void;
+}
+
 /** Everything a request handler may use, built once by server.ts (or a test). */
 export interface Platform {
   config: ApiConfig;
@@ -23,6 +33,8 @@ export interface Platform {
   deployer: Deployer;
   /** Data services: created once, their env, shells, backups and restores. */
   provisioner: Provisioner;
+  /** Absent until the TLS module is wired in server.ts. */
+  certificates?: Certificates;
   /** Asks the control loop for a pass of the app (after an operation released its lock). */
   wake(app: string): void;
 }

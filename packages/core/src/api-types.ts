@@ -101,14 +101,61 @@ export interface RouteEntry {
   app: string;
   service: string;
   targets: RouteTarget[];
+  /** Plain-HTTP requests for this host get a 308 to the same URL over https:// (`paas https --redirect`). */
+  httpsRedirect?: boolean;
+  /** HTTPS responses for this host carry `Strict-Transport-Security: max-age=<seconds>` (`paas https --hsts`). */
+  hstsMaxAge?: number;
 }
 
 export interface RouteTable {
   /** Increases with every change; the router ignores an older table. */
   version: number;
-  /** Lower-case hostname (no port) → entry. */
+  /**
+   * Lower-case hostname (no port) → entry. A key `*.example.com` is a
+   * wildcard: it matches exactly one label in front of `example.com`
+   * (`a.example.com`, not `a.b.example.com`, not `example.com`); an exact
+   * key always wins over a wildcard.
+   */
   routes: Record<string, RouteEntry>;
 }
+
+/**
+ * One certificate the router serves over TLS. `key` is a secret: the router
+ * stores it 0600 and never logs or returns it.
+ */
+export interface TlsCertificate {
+  /** Stable id: the sha256 fingerprint (hex) of the leaf certificate. */
+  id: string;
+  /** PEM: the leaf first, then its chain. */
+  cert: string;
+  /** PEM private key of the leaf. */
+  key: string;
+  /** Lower-case names it is served for by SNI: exact or `*.example.com` (one label, as routes). */
+  hosts: string[];
+}
+
+/** PUT /tls on the router's control port: every certificate, replaced at once (atomic, like the route table). */
+export interface TlsSet {
+  /** Increases with every change; the router ignores an older set. */
+  version: number;
+  certificates: TlsCertificate[];
+  /** Served when the client sends no SNI or a name no certificate covers. */
+  defaultId?: string;
+}
+
+/** GET /tls on the router: what it serves, without keys. */
+export interface TlsSummary {
+  version: number;
+  certificates: { id: string; hosts: string[]; notAfter: string }[];
+  defaultId?: string;
+}
+
+/**
+ * PUT /acme-challenges on the router: token → key authorization. The router
+ * answers `GET /.well-known/acme-challenge/<token>` on its plain-HTTP port
+ * for any Host with the key authorization (text/plain), before routing.
+ */
+export interface AcmeChallenges { challenges: Record<string, string> }
 
 /** POST /drain on the router: resolves when no request is in flight to these targets, or at the deadline. */
 export interface DrainRequest { targets: string[]; timeoutMs: number }

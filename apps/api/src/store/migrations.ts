@@ -81,7 +81,7 @@ CREATE TABLE events (
 );
 CREATE INDEX events_app ON events(app, id);
 
--- Reserved for custom domains and app env; not used by SqlStore yet.
+-- Custom domains (paas domain) and app-wide env (paas env).
 CREATE TABLE domains (
   name        text PRIMARY KEY,
   app         text NOT NULL REFERENCES apps(name) ON DELETE CASCADE,

@@ -1,6 +1,6 @@
 import { PaasError, type AppSpec } from '@paas/core';
 import { FOREIGN_KEY_VIOLATION, UNIQUE_VIOLATION, isDbError, type Db, type Queryable } from './db.js';
-import type { AppRow, BuildRow, DataServiceRow, EventRow, ReleaseRow, RetainedLogLine, RetainedLogQuery, Store, UserRow } from './types.js';
+import type { AppRow, BuildRow, DataServiceRow, DomainRow, EventRow, ReleaseRow, RetainedLogLine, RetainedLogQuery, Store, UserRow } from './types.js';
 
 const USER_COLS = `name, admin, created_at AS "createdAt"`;
 const APP_COLS = `name, owner, created_at AS "createdAt"`;
@@ -328,6 +328,31 @@ export class SqlStore implements Store {
   }
 
   // audit
+
+  async listDomains(app?: string): Promise<DomainRow[]> {
+    return app === undefined
+      ? this.db.query<DomainRow>(`SELECT name, app, created_at AS "createdAt" FROM domains ORDER BY name`)
+      : this.db.query<DomainRow>(`SELECT name, app, created_at AS "createdAt" FROM domains WHERE app = $1 ORDER BY name`, [app]);
+  }
+
+  async addDomain(app: string, name: string): Promise<DomainRow> {
+    try {
+      await this.db.query(`INSERT INTO domains (name, app) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, [name, app]);
+    } catch (err) {
+      if (isDbError(err, FOREIGN_KEY_VIOLATION)) throw appNotFound(app);
+      throw err;
+    }
+    const row = one(await this.db.query<DomainRow>(`SELECT name, app, created_at AS "createdAt" FROM domains WHERE name = $1`, [name]));
+    if (row.app !== app) {
+      throw new PaasError('DOMAIN_TAKEN', `the domain ${name} belongs to another app`, { hint: 'remove it there first (paas domain rm), or pick another name' });
+    }
+    return row;
+  }
+
+  async removeDomain(app: string, name: string): Promise<boolean> {
+    const rows = await this.db.query(`DELETE FROM domains WHERE app = $1 AND name = $2 RETURNING name`, [app, name]);
+    return rows.length > 0;
+  }
 
   async addEvent(e: { app: string | null; actor: string; action: string; detail?: Record<string, unknown> }): Promise<void> {
     await this.db.query(

@@ -61,6 +61,9 @@ export interface DataServiceRow {
   createdAt: Date;
 }
 
+/** A custom domain (`paas domain add`): exact (`www.example.com`) or wildcard (`*.example.com`). */
+export interface DomainRow { name: string; app: string; createdAt: Date }
+
 export interface EventRow { id: number; app: string | null; actor: string; action: string; detail: Record<string, unknown>; at: Date }
 
 /**
@@ -128,6 +131,13 @@ export interface Store {
   /** Throws PaasError APP_NOT_FOUND; a second create of the same name keeps the first (returns it). */
   createDataService(r: Omit<DataServiceRow, 'createdAt'>): Promise<DataServiceRow>;
   deleteDataService(app: string, name: string): Promise<boolean>;
+
+  // custom domains
+  /** The app's domains by name; every app's when `app` is undefined. */
+  listDomains(app?: string): Promise<DomainRow[]>;
+  /** Throws PaasError DOMAIN_TAKEN (409) when another app has it; the same app again returns the existing row. */
+  addDomain(app: string, name: string): Promise<DomainRow>;
+  removeDomain(app: string, name: string): Promise<boolean>;
 
   addEvent(e: { app: string | null; actor: string; action: string; detail?: Record<string, unknown> }): Promise<void>;
   listEvents(app: string, limit?: number): Promise<EventRow[]>;
