@@ -27,6 +27,7 @@ export const errorCatalogue = {
   PORT_INVALID: { status: 400, exit: 3, title: 'A port number is out of range' },
   DOMAIN_INVALID: { status: 400, exit: 3, title: 'A domain name is not valid' },
   DOMAIN_TAKEN: { status: 409, exit: 5, title: 'The domain is already attached to another app' },
+  DOMAIN_NOT_FOUND: { status: 404, exit: 4, title: 'The app has no such custom domain' },
   BAD_REQUEST: { status: 400, exit: 3, title: 'The request is malformed' },
   UPLOAD_INVALID: { status: 400, exit: 3, title: 'The uploaded archive is not a valid gzipped tar' },
   UPLOAD_UNSAFE_PATH: { status: 400, exit: 3, title: 'The uploaded archive has a path or link that leaves the tree' },

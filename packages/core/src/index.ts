@@ -7,3 +7,4 @@ export * from './scale.js';
 export * from './logs.js';
 export * from './run-protocol.js';
 export * from './backup-stream.js';
+export * from './domains.js';
