@@ -1,9 +1,30 @@
 #!/usr/bin/env bash
 # Installs what paas needs on a Debian machine and makes sure the base image
 # exists. Idempotent: quiet when there is nothing to do, one line per action.
+#   infra/install.sh                        Docker Engine and the base image (quickstart, CI)
+#   infra/install.sh --server --domain D    a server: all that, then the platform under
+#                                           systemd, apps at <app>.D (infra/install-server.sh)
+#   infra/install.sh --server --dry-run …   prints what --server would do, changes nothing
 #   PAAS_STACK_PULL   image to try pulling as the stack base (default debian:bookworm)
 #   PAAS_DEBIAN_MIRROR  mirror for debootstrap (default: the one apt already uses)
 set -euo pipefail
+
+# --server hands over to the server path, which runs this script again without
+# flags for the engine; without flags nothing below changes.
+server=0; server_args=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --server) server=1 ;;
+    --dry-run|--domain=*) server_args+=("$1") ;;
+    --domain) [ $# -ge 2 ] || { echo "paas-install: error: --domain needs a value" >&2; exit 2; }
+      server_args+=("$1" "$2"); shift ;;
+    -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "paas-install: error: unknown option $1 (infra/install.sh --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+if [ "$server" = 1 ]; then exec bash "$(dirname "$0")/install-server.sh" ${server_args[@]+"${server_args[@]}"}; fi
+if [ ${#server_args[@]} -gt 0 ]; then echo "paas-install: error: ${server_args[0]} goes with --server" >&2; exit 2; fi
 
 STACK=paas/stack:bookworm
 BASE=paas/stack-base:bookworm
