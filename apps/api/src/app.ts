@@ -4,6 +4,8 @@ import { userForToken, bearerToken } from './auth.js';
 import { errorHandler } from './http-errors.js';
 import type { Platform } from './platform.js';
 import { registerAppRoutes } from './routes/apps.js';
+import { registerDomainRoutes } from './routes/domains.js';
+import { registerHttpsRoutes } from './routes/https.js';
 import { registerLogRoutes } from './routes/logs.js';
 import { registerOperateRoutes } from './routes/operate.js';
 import { registerServiceRoutes } from './routes/services.js';
@@ -44,6 +46,8 @@ export function buildApp(p: Platform, opts: { logger?: boolean } = {}): FastifyI
     registerLogRoutes(routes, p);
     registerRunRoutes(routes, p);
     registerServiceRoutes(routes, p);
+    registerDomainRoutes(routes, p);
+    registerHttpsRoutes(routes, p);
   });
   return app;
 }

@@ -73,6 +73,8 @@ export class Reconciler {
 
   /** A full pass of every app, and no routes for apps that are gone. */
   async resyncAll(): Promise<void> {
+    // Domains and HTTPS switches another API process may have changed.
+    await this.o.routes.refreshEdges();
     const apps = await this.o.store.listApps();
     const names = new Set(apps.map((a) => a.name));
     const orphans = new Set(Object.values(this.o.routes.snapshot().routes).map((e) => e.app).filter((a) => !names.has(a)));
@@ -157,7 +159,7 @@ export class Reconciler {
         byService.set(service.name, kept);
       }
     }
-    const fresh = routesForApp(app, codeServices(active), byService, this.o.deployer.opts.domain);
+    const fresh = routes.withEdge(app, routesForApp(app, codeServices(active), byService, this.o.deployer.opts.domain));
     if (!sameRoutes(routes.appRoutes(app), fresh)) await routes.setApp(app, fresh);
     if (full) {
       // Instances of services the active release no longer has.
@@ -191,6 +193,7 @@ function sameRoutes(a: Map<string, RouteEntry>, b: Map<string, RouteEntry>): boo
   for (const [host, entry] of b) {
     const other = a.get(host);
     if (!other || other.service !== entry.service || JSON.stringify(other.targets) !== JSON.stringify(entry.targets)) return false;
+    if (other.httpsRedirect !== entry.httpsRedirect || other.hstsMaxAge !== entry.hstsMaxAge) return false;
   }
   return true;
 }

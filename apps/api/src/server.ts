@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import Dockerode from 'dockerode';
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
+import { loadEdges } from './app-edges.js';
 import { Deployer } from './deploy/deployer.js';
 import { AppLocks } from './locks.js';
 import type { Platform } from './platform.js';
@@ -39,7 +40,7 @@ async function main(): Promise<void> {
   const docker = new Dockerode();
   const router = new HttpRouterControl(config.routerControlUrl, config.routerToken);
   const runtime = new DockerRuntime(docker, { platformId, labels: config.labels, pool: config.networkPool });
-  const routes = new RouteTableManager(router);
+  const routes = new RouteTableManager(router, { domain: config.domain, load: (app) => loadEdges(store, app) });
   const locks = new AppLocks(store, config.lockWaitMs);
   const labels = { ...config.labels, 'paas.platform': platformId };
   let log = (msg: string): void => console.log(msg);

@@ -9,7 +9,7 @@ import type { Platform } from '../platform.js';
  * error says what remains, and running destroy again finishes the job
  * (reliability 41).
  */
-export async function destroyApp(p: Pick<Platform, 'routes' | 'runtime' | 'store'>, app: string): Promise<void> {
+export async function destroyApp(p: Pick<Platform, 'routes' | 'runtime' | 'store' | 'certificates'>, app: string): Promise<void> {
   const remains: string[] = [];
   const step = async (what: string, fn: () => Promise<unknown>): Promise<void> => {
     try {
@@ -40,4 +40,7 @@ export async function destroyApp(p: Pick<Platform, 'routes' | 'runtime' | 'store
     });
   }
   await p.store.deleteApp(app);
+  // Its domains went with the rows (cascade): the router forgets them, and a new app of that name starts with none.
+  await p.routes.refreshEdges(app).catch(() => undefined);
+  p.certificates?.domainsChanged(app);
 }

@@ -133,6 +133,19 @@ CREATE TABLE data_services (
 );
 `,
   },
+  {
+    id: '0005_app_https',
+    sql: `
+-- The per-app HTTPS switch (paas https): plain HTTP redirected to https://,
+-- and the HSTS max-age in seconds (null: no header). No row: both off.
+CREATE TABLE app_https (
+  app            text PRIMARY KEY REFERENCES apps(name) ON DELETE CASCADE,
+  redirect       boolean NOT NULL DEFAULT false,
+  hsts_max_age   integer CHECK (hsts_max_age >= 0),
+  updated_at     timestamptz NOT NULL DEFAULT now()
+);
+`,
+  },
 ];
 
 /** Arbitrary constant shared by every paas process: the migration lock. */

@@ -1,6 +1,6 @@
 import { PaasError, type AppSpec } from '@paas/core';
 import { FOREIGN_KEY_VIOLATION, UNIQUE_VIOLATION, isDbError, type Db, type Queryable } from './db.js';
-import type { AppRow, BuildRow, DataServiceRow, DomainRow, EventRow, ReleaseRow, RetainedLogLine, RetainedLogQuery, Store, UserRow } from './types.js';
+import type { AppRow, BuildRow, DataServiceRow, DomainRow, EventRow, HttpsRow, ReleaseRow, RetainedLogLine, RetainedLogQuery, Store, UserRow } from './types.js';
 
 const USER_COLS = `name, admin, created_at AS "createdAt"`;
 const APP_COLS = `name, owner, created_at AS "createdAt"`;
@@ -8,6 +8,7 @@ const BUILD_COLS = `id, app, number, status, clean, error, created_at AS "create
 const RELEASE_COLS = `id, app, version, build_id AS "buildId", spec, images, env, status, created_at AS "createdAt"`;
 const EVENT_COLS = `id, app, actor, action, detail, at`;
 const DATA_COLS = `app, name, type, credentials, created_at AS "createdAt"`;
+const HTTPS_COLS = `app, redirect, hsts_max_age AS "hstsMaxAge"`;
 
 /** listEvents without a limit returns this many, newest first. */
 export const DEFAULT_EVENT_LIMIT = 100;
@@ -352,6 +353,31 @@ export class SqlStore implements Store {
   async removeDomain(app: string, name: string): Promise<boolean> {
     const rows = await this.db.query(`DELETE FROM domains WHERE app = $1 AND name = $2 RETURNING name`, [app, name]);
     return rows.length > 0;
+  }
+
+  async getHttps(app: string): Promise<HttpsRow> {
+    const rows = await this.db.query<HttpsRow>(`SELECT ${HTTPS_COLS} FROM app_https WHERE app = $1`, [app]);
+    return rows[0] ?? { app, redirect: false, hstsMaxAge: null };
+  }
+
+  async setHttps(app: string, s: Omit<HttpsRow, 'app'>): Promise<HttpsRow> {
+    try {
+      return one(
+        await this.db.query<HttpsRow>(
+          `INSERT INTO app_https (app, redirect, hsts_max_age) VALUES ($1, $2, $3)
+           ON CONFLICT (app) DO UPDATE SET redirect = EXCLUDED.redirect, hsts_max_age = EXCLUDED.hsts_max_age, updated_at = now()
+           RETURNING ${HTTPS_COLS}`,
+          [app, s.redirect, s.hstsMaxAge],
+        ),
+      );
+    } catch (err) {
+      if (isDbError(err, FOREIGN_KEY_VIOLATION)) throw appNotFound(app);
+      throw err;
+    }
+  }
+
+  async listHttps(): Promise<HttpsRow[]> {
+    return this.db.query<HttpsRow>(`SELECT ${HTTPS_COLS} FROM app_https ORDER BY app`);
   }
 
   async addEvent(e: { app: string | null; actor: string; action: string; detail?: Record<string, unknown> }): Promise<void> {

@@ -64,6 +64,9 @@ export interface DataServiceRow {
 /** A custom domain (`paas domain add`): exact (`www.example.com`) or wildcard (`*.example.com`). */
 export interface DomainRow { name: string; app: string; createdAt: Date }
 
+/** The per-app HTTPS switch: plain HTTP → 308 to https://, and HSTS max-age (null: none). */
+export interface HttpsRow { app: string; redirect: boolean; hstsMaxAge: number | null }
+
 export interface EventRow { id: number; app: string | null; actor: string; action: string; detail: Record<string, unknown>; at: Date }
 
 /**
@@ -138,6 +141,14 @@ export interface Store {
   /** Throws PaasError DOMAIN_TAKEN (409) when another app has it; the same app again returns the existing row. */
   addDomain(app: string, name: string): Promise<DomainRow>;
   removeDomain(app: string, name: string): Promise<boolean>;
+
+  // the per-app HTTPS switch (paas https)
+  /** The app's settings; both off when never set. */
+  getHttps(app: string): Promise<HttpsRow>;
+  /** Throws APP_NOT_FOUND. */
+  setHttps(app: string, s: Omit<HttpsRow, 'app'>): Promise<HttpsRow>;
+  /** Every app that has settings stored. */
+  listHttps(): Promise<HttpsRow[]>;
 
   addEvent(e: { app: string | null; actor: string; action: string; detail?: Record<string, unknown> }): Promise<void>;
   listEvents(app: string, limit?: number): Promise<EventRow[]>;

@@ -1,4 +1,5 @@
 import { PaasError, parseSpec, type RouteTable } from '@paas/core';
+import { loadEdges } from '../../src/app-edges.js';
 import { Deployer } from '../../src/deploy/deployer.js';
 import { AppLocks } from '../../src/locks.js';
 import { Reconciler } from '../../src/reconciler.js';
@@ -76,7 +77,7 @@ export async function scheduler(): Promise<Scheduler> {
   await store.createApp(APP, 'admin');
   const runtime = new FakeRuntime();
   const router = new RecordingRouter();
-  const routes = new RouteTableManager(router);
+  const routes = new RouteTableManager(router, { domain: 'localhost', load: (app) => loadEdges(store, app) });
   await routes.init();
   const locks = new AppLocks(store, 50);
   const logs: string[] = [];
