@@ -4,6 +4,7 @@ import { userForToken, bearerToken } from './auth.js';
 import { errorHandler } from './http-errors.js';
 import type { Platform } from './platform.js';
 import { registerAppRoutes } from './routes/apps.js';
+import { registerCertRoutes } from './routes/certs.js';
 import { registerDomainRoutes } from './routes/domains.js';
 import { registerHttpsRoutes } from './routes/https.js';
 import { registerLogRoutes } from './routes/logs.js';
@@ -48,6 +49,7 @@ export function buildApp(p: Platform, opts: { logger?: boolean } = {}): FastifyI
     registerServiceRoutes(routes, p);
     registerDomainRoutes(routes, p);
     registerHttpsRoutes(routes, p);
+    registerCertRoutes(routes, p);
   });
   return app;
 }

@@ -40,6 +40,25 @@ export interface ApiConfig {
   serviceImageEnv: Record<string, string | undefined>;
   /** How long a new data service has to accept its login (PAAS_SERVICE_READY_TIMEOUT_MS). */
   serviceReadyTimeoutMs: number;
+  /** Images of the newest this-many releases are kept for rollback (PAAS_KEEP_RELEASES, at least 1). */
+  keepReleases: number;
+  /** The operator's certificate for `*.PAAS_DOMAIN` (PAAS_TLS_CERT_FILE, PAAS_TLS_KEY_FILE); otherwise a self-signed one. */
+  tlsCertFile: string | undefined;
+  tlsKeyFile: string | undefined;
+  /** ACME for custom domains: on when PAAS_ACME_EMAIL is set. */
+  acme: AcmeConfig | undefined;
+  /** How often certificates are checked for renewal (PAAS_TLS_RENEW_INTERVAL_MS). */
+  tlsRenewIntervalMs: number;
+  /** How often the router's certificate set is compared with ours, so a restarted router gets it again (PAAS_TLS_SYNC_INTERVAL_MS). */
+  tlsSyncIntervalMs: number;
+}
+
+export interface AcmeConfig {
+  email: string;
+  /** PAAS_ACME_DIRECTORY: default Let's Encrypt's production directory. */
+  directoryUrl: string;
+  /** PAAS_ACME_CA_FILE: an extra CA the directory's HTTPS certificate is trusted with (pebble in tests). */
+  caFile: string | undefined;
 }
 
 function int(value: string | undefined, fallback: number, name: string): number {
@@ -70,6 +89,24 @@ function labels(value: string | undefined): Record<string, string> {
     if (eq > 0) out[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   return out;
+}
+
+export const LETS_ENCRYPT_DIRECTORY = 'https://acme-v02.api.letsencrypt.org/directory';
+
+function acme(env: NodeJS.ProcessEnv): AcmeConfig | undefined {
+  const email = env.PAAS_ACME_EMAIL?.trim();
+  if (!email) return undefined;
+  if (!/^[^\s@]+@[^\s@]+$/.test(email)) throw new Error(`PAAS_ACME_EMAIL must be an e-mail address, got ${JSON.stringify(email)}`);
+  const directoryUrl = env.PAAS_ACME_DIRECTORY || LETS_ENCRYPT_DIRECTORY;
+  if (!/^https:\/\//.test(directoryUrl)) throw new Error(`PAAS_ACME_DIRECTORY must be an https:// URL, got ${JSON.stringify(directoryUrl)}`);
+  return { email, directoryUrl, caFile: env.PAAS_ACME_CA_FILE || undefined };
+}
+
+function tlsFiles(env: NodeJS.ProcessEnv): { tlsCertFile: string | undefined; tlsKeyFile: string | undefined } {
+  const tlsCertFile = env.PAAS_TLS_CERT_FILE || undefined;
+  const tlsKeyFile = env.PAAS_TLS_KEY_FILE || undefined;
+  if ((tlsCertFile === undefined) !== (tlsKeyFile === undefined)) throw new Error('PAAS_TLS_CERT_FILE and PAAS_TLS_KEY_FILE go together: set both or neither');
+  return { tlsCertFile, tlsKeyFile };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
@@ -103,5 +140,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     labels: labels(env.PAAS_LABELS),
     serviceImageEnv: { PAAS_MONGODB_IMAGE: env.PAAS_MONGODB_IMAGE || undefined },
     serviceReadyTimeoutMs: int(env.PAAS_SERVICE_READY_TIMEOUT_MS, 120_000, 'PAAS_SERVICE_READY_TIMEOUT_MS'),
+    keepReleases: Math.max(1, int(env.PAAS_KEEP_RELEASES, 10, 'PAAS_KEEP_RELEASES')),
+    ...tlsFiles(env),
+    acme: acme(env),
+    tlsRenewIntervalMs: int(env.PAAS_TLS_RENEW_INTERVAL_MS, 6 * 3600_000, 'PAAS_TLS_RENEW_INTERVAL_MS') || 6 * 3600_000,
+    tlsSyncIntervalMs: int(env.PAAS_TLS_SYNC_INTERVAL_MS, 10_000, 'PAAS_TLS_SYNC_INTERVAL_MS') || 10_000,
   };
 }

@@ -1,3 +1,4 @@
+import type { CertInfo, CertList } from '@paas/core';
 import type Dockerode from 'dockerode';
 import type { ApiConfig } from './config.js';
 import type { Deployer } from './deploy/deployer.js';
@@ -16,6 +17,12 @@ export interface Certificates {
    * the outcome shows in `paas certs list`.
    */
   domainsChanged(app: string): void;
+  /** `paas certs list`: the app's hosts and the platform certificate, never a key. */
+  list(app: string): Promise<CertList>;
+  /** `paas certs add`: checks the pair (CERT_* errors) and serves it for HOST. */
+  add(app: string, host: string, cert: string, key: string, actor: string): Promise<CertInfo>;
+  /** `paas certs rm`: an own certificate only (CERT_NOT_FOUND otherwise). */
+  remove(app: string, host: string, actor: string): Promise<void>;
 }
 
 /** Everything a request handler may use, built once by server.ts (or a test). */

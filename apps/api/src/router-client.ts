@@ -1,4 +1,4 @@
-import { PaasError, type DrainResult, type RouteTable } from '@paas/core';
+import { PaasError, type AcmeChallenges, type DrainResult, type RouteTable, type TlsSet, type TlsSummary } from '@paas/core';
 
 /** Talks to the router's control port; the router never talks back. */
 export interface RouterControl {
@@ -9,7 +9,17 @@ export interface RouterControl {
   drain(targets: string[], timeoutMs: number): Promise<DrainResult>;
 }
 
-export class HttpRouterControl implements RouterControl {
+/** The router's certificates and ACME challenges (apps/api/src/tls). */
+export interface TlsControl {
+  /** What the router serves now, without keys (its version continues ours). */
+  getTls(): Promise<TlsSummary>;
+  /** Throws TABLE_STALE when the router holds a newer set. Never puts a key in an error. */
+  putTls(set: TlsSet): Promise<void>;
+  /** Replaces every pending HTTP-01 answer. */
+  putChallenges(challenges: AcmeChallenges): Promise<void>;
+}
+
+export class HttpRouterControl implements RouterControl, TlsControl {
   constructor(
     private readonly baseUrl: string,
     private readonly token: string,
@@ -60,5 +70,44 @@ export class HttpRouterControl implements RouterControl {
       return { drained: false, inflight: -1 };
     }
     return (await res.json()) as DrainResult;
+  }
+
+  async getTls(): Promise<TlsSummary> {
+    const res = await this.#call('GET', '/tls', undefined, 10_000);
+    if (!res.ok) {
+      await res.body?.cancel();
+      throw new PaasError('DEPLOY_FAILED', `the router did not give its certificates (HTTP ${res.status})`, {
+        hint: 'check PAAS_ROUTER_TOKEN: the API and the router must share it',
+      });
+    }
+    return (await res.json()) as TlsSummary;
+  }
+
+  async putTls(set: TlsSet): Promise<void> {
+    const res = await this.#call('PUT', '/tls', set, 10_000);
+    // The router's answer is read only for its error code: it never echoes keys.
+    const text = await res.text().catch(() => '');
+    if (res.status === 409) {
+      throw new PaasError('TABLE_STALE', `the router holds a newer certificate set than version ${set.version}`, {
+        hint: 'another API process writes to this router; the next change continues from its version',
+      });
+    }
+    if (!res.ok) throw new PaasError('DEPLOY_FAILED', `the router refused the certificate set (HTTP ${res.status}${routerCode(text)})`);
+  }
+
+  async putChallenges(challenges: AcmeChallenges): Promise<void> {
+    const res = await this.#call('PUT', '/acme-challenges', challenges, 10_000);
+    await res.body?.cancel();
+    if (!res.ok) throw new PaasError('DEPLOY_FAILED', `the router refused the ACME challenges (HTTP ${res.status})`);
+  }
+}
+
+/** `: CODE` from a router error body, nothing else of it. */
+function routerCode(text: string): string {
+  try {
+    const code = (JSON.parse(text) as { code?: unknown }).code;
+    return typeof code === 'string' && /^[A-Z_]{1,40}$/.test(code) ? `: ${code}` : '';
+  } catch {
+    return '';
   }
 }

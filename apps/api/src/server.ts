@@ -13,6 +13,9 @@ import { loadPlatformId } from './platform-id.js';
 import { Reconciler } from './reconciler.js';
 import { RouteTableManager } from './route-table.js';
 import { HttpRouterControl } from './router-client.js';
+import { AcmeIssuer } from './tls/acme-issuer.js';
+import { CertFiles } from './tls/cert-files.js';
+import { CertificateManager } from './tls/certificates.js';
 import { DockerRuntime } from './runtime/index.js';
 import { openStore } from './store/index.js';
 import { hashToken, newToken } from './tokens.js';
@@ -69,6 +72,13 @@ async function main(): Promise<void> {
     log: (msg) => log(msg),
   });
   const reconciler = new Reconciler({ store, runtime, deployer, locks, routes, resyncIntervalMs: config.resyncIntervalMs, log: (msg) => log(msg), reviveDataServices: (app) => provisioner.revive(app) });
+  const certificates = new CertificateManager({
+    config,
+    store,
+    control: router,
+    ...(config.acme ? { issuer: new AcmeIssuer(config.acme, new CertFiles(config.home), router) } : {}),
+    log: (msg) => log(msg),
+  });
   const platform: Platform = {
     config,
     platformId,
@@ -80,10 +90,15 @@ async function main(): Promise<void> {
     locks,
     deployer,
     provisioner,
+    certificates,
     wake: (app) => reconciler.wake(app),
   };
   const app = buildApp(platform, { logger: true });
   log = (msg: string): void => app.log.info(msg);
+
+  // An operator's certificate that does not check out stops the API here, with its CERT_* reason.
+  await certificates.start();
+  if (certificates.platform?.origin === 'self-signed') log(`tls: serving a self-signed certificate for *.${config.domain} (set PAAS_TLS_CERT_FILE and PAAS_TLS_KEY_FILE for a real one)`);
 
   // The first pass needs the router's table version; retry while the router starts.
   for (let attempt = 1; ; attempt++) {
@@ -105,6 +120,7 @@ async function main(): Promise<void> {
     if (closing) return;
     closing = true;
     await reconciler.stop();
+    await certificates.stop();
     await app.close();
     await store.close();
     process.exit(0);

@@ -187,3 +187,39 @@ export interface DataServiceInfo {
 
 /** POST /v1/apps/:app/services/:service/restore answers this once the dump is loaded. */
 export interface RestoreResult { service: string; type: string; bytes: number }
+
+/**
+ * One certificate line of `paas certs list` (GET /v1/apps/:app/certs). Never
+ * holds a key. `source`: own (`paas certs add`), acme (issued for a custom
+ * domain), platform (the `*.PAAS_DOMAIN` one), none (no certificate yet: the
+ * platform's is served, which does not cover the name).
+ */
+export interface CertInfo {
+  host: string;
+  source: 'own' | 'acme' | 'platform' | 'none';
+  /** acme: pending (being issued), failed (see message); own and platform: issued. */
+  status: 'issued' | 'pending' | 'failed' | 'none';
+  /** Why an ACME order failed (the CA's problem detail), or a note such as "self-signed". */
+  message?: string;
+  /** The issuer's common name (or whole DN when it has none). */
+  issuer?: string;
+  /** The names the certificate covers (subjectAltName). */
+  names?: string[];
+  notBefore?: string;
+  notAfter?: string;
+  /** sha256 of the leaf, hex: the id the router serves it under. */
+  fingerprint?: string;
+  selfSigned?: boolean;
+}
+
+/** GET /v1/apps/:app/certs: the app's hosts, and the platform certificate served for `*.PAAS_DOMAIN`. */
+export interface CertList {
+  app: string;
+  certificates: CertInfo[];
+  platform: CertInfo;
+  /** Whether ACME is configured (PAAS_ACME_EMAIL): custom domains get certificates by themselves. */
+  acme: boolean;
+}
+
+/** POST /v1/apps/:app/certs: a PEM chain (leaf first) and its unencrypted PEM key, for HOST. */
+export interface CertAddRequest { host: string; cert: string; key: string }
