@@ -15,6 +15,12 @@ export interface Config {
   token: string | undefined;
   apiHost: string;
   apiPort: number;
+  /**
+   * PAAS_ROUTER_HOST: the address `paas server start` has the router listen on.
+   * Loopback by default: a platform on a laptop serves no one else unless told
+   * to (0.0.0.0); the server path (install.sh --server) sets 0.0.0.0 itself.
+   */
+  routerHost: string;
   routerPort: number;
   routerControlPort: number;
   /** PAAS_ROUTER_TOKEN when the operator chose one; otherwise `paas server start` generates it. */
@@ -62,6 +68,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     token: nonEmpty(env.PAAS_TOKEN),
     apiHost: nonEmpty(env.PAAS_API_HOST) ?? '127.0.0.1',
     apiPort: port(env, 'PAAS_API_PORT', 7700),
+    routerHost: nonEmpty(env.PAAS_ROUTER_HOST) ?? '127.0.0.1',
     routerPort,
     routerControlPort: port(env, 'PAAS_ROUTER_CONTROL_PORT', routerPort + 1),
     routerToken: nonEmpty(env.PAAS_ROUTER_TOKEN),

@@ -31,6 +31,11 @@ export function resolveEntries(): Entries {
   return { api: resolveOne('@paas/api/server'), router: resolveOne('@paas/router/server') };
 }
 
+/** Where to reach a listener bound to host: an any-address is reached on loopback. */
+export function reachableHost(host: string): string {
+  return host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host;
+}
+
 export function apiUrl(config: Config): string {
   return `http://${localHost(config.apiHost)}:${config.apiPort}`;
 }
@@ -63,7 +68,7 @@ export interface ProcessStatus {
 export interface ServerStatus {
   home: string;
   api: ProcessStatus & { url: string };
-  router: ProcessStatus & { controlPort: number };
+  router: ProcessStatus & { host: string; controlPort: number };
 }
 
 async function apiAnswers(config: Config): Promise<boolean> {
@@ -83,9 +88,10 @@ export async function serverStatus(config: Config): Promise<ServerStatus> {
     api: { pid: apiPid ?? null, port: config.apiPort, url: apiUrl(config), up: apiPid !== undefined && (await apiAnswers(config)) },
     router: {
       pid: routerPid ?? null,
+      host: config.routerHost,
       port: config.routerPort,
       controlPort: config.routerControlPort,
-      up: routerPid !== undefined && (await canConnect('127.0.0.1', config.routerPort)),
+      up: routerPid !== undefined && (await canConnect(reachableHost(config.routerHost), config.routerPort)),
     },
   };
 }
@@ -144,6 +150,7 @@ export async function startServer(config: Config, out: Output, entries: Entries 
     PAAS_HOME: config.home,
     PAAS_API_PORT: String(config.apiPort),
     PAAS_API_HOST: config.apiHost,
+    PAAS_ROUTER_HOST: config.routerHost,
     PAAS_ROUTER_PORT: String(config.routerPort),
     PAAS_ROUTER_CONTROL_PORT: String(config.routerControlPort),
     PAAS_ROUTER_TOKEN: await routerToken(config),
@@ -155,8 +162,8 @@ export async function startServer(config: Config, out: Output, entries: Entries 
     if (running.router.pid === null) {
       const pid = await startDetached(router, env, config.home);
       started.push(pid);
-      out.step(`Starting the router (pid ${pid}) on :${config.routerPort}, log ${router.logFile}`);
-      await waitFor('router', router, pid, () => canConnect('127.0.0.1', config.routerPort), out);
+      out.step(`Starting the router (pid ${pid}) on ${config.routerHost}:${config.routerPort}, log ${router.logFile}`);
+      await waitFor('router', router, pid, () => canConnect(reachableHost(config.routerHost), config.routerPort), out);
     }
     const api = managed(config, entries, 'api');
     if (running.api.pid === null) {

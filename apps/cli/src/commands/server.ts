@@ -21,7 +21,10 @@ Examples:
 Examples:
   $ paas server start
   $ PAAS_HOME=/srv/paas2 PAAS_API_PORT=7710 PAAS_ROUTER_PORT=8090 paas server start
+  $ PAAS_ROUTER_HOST=0.0.0.0 paas server start     # apps reachable from other machines too
 
+The router listens on 127.0.0.1 unless PAAS_ROUTER_HOST names another address;
+a server runs paas under systemd instead (infra/install.sh --server).
 Logs go to $PAAS_HOME/logs/{api,router}.log, pids to $PAAS_HOME/run/*.pid.`)
     .action(async () => {
       await startServer(ctx.config, ctx.out);
@@ -52,7 +55,7 @@ Examples:
       const pid = (p: number | null): string => (p === null ? '-' : `pid ${p}`);
       const rows = [
         ['api', status.api.up ? 'up' : 'down', pid(status.api.pid), status.api.url],
-        ['router', status.router.up ? 'up' : 'down', pid(status.router.pid), `:${status.router.port} (control :${status.router.controlPort})`],
+        ['router', status.router.up ? 'up' : 'down', pid(status.router.pid), `${status.router.host}:${status.router.port} (control :${status.router.controlPort})`],
       ];
       for (const line of table(rows)) ctx.out.line(line);
     });
