@@ -9,9 +9,11 @@ export class BodyLimit extends Transform {
   #seen = 0;
   readonly #limit: number;
 
-  constructor(limit: number) {
+  /** `seen`: bytes of the same body already counted elsewhere. */
+  constructor(limit: number, seen = 0) {
     super();
     this.#limit = limit;
+    this.#seen = seen;
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {

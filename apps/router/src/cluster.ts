@@ -1,31 +1,35 @@
 import cluster, { type Worker } from 'node:cluster';
 import { fileURLToPath } from 'node:url';
-import type { RouteTable } from '@paas/core';
+import type { RouteTable, TlsSet } from '@paas/core';
 import type { RouterConfig } from './config.js';
-import type { FromWorker, ToWorker, WorkerConfig } from './cluster-messages.js';
+import type { FromWorker, ToWorker, WorkerConfig, WorkerState } from './cluster-messages.js';
 import type { RouterHandle } from './start-router.js';
 import { openControlPort } from './control-port.js';
-import { loadInitialTable } from './initial-table.js';
-import { listen } from './listen.js';
+import { loadInitialTable, loadInitialTlsSet } from './initial-table.js';
 import { createLogger, type Logger } from './log.js';
 
 const ackTimeoutMs = 5_000;
 
 /**
  * Cluster mode: this (primary) process owns the control port and the state
- * file; `config.workers` children run the proxy on a shared listening port
- * and receive every table over IPC. A PUT answers only after every worker
- * acknowledged the table, and /drain sums in-flight counts over workers.
+ * files; `config.workers` children run the proxy on shared listening ports
+ * (HTTP and HTTPS) and receive every table, certificate set and ACME answer
+ * over IPC. A PUT answers only after every worker acknowledged it, and
+ * /drain sums in-flight counts over workers.
  */
 export async function startClusterRouter(config: RouterConfig): Promise<RouterHandle> {
   if (!cluster.isPrimary) throw new Error('startRouter with workers > 1 must run in the primary process');
   const log = createLogger(config);
-  const initial = await loadInitialTable(config.stateFile, log);
-  const fleet = new Fleet(config, initial, log);
-  const port = await fleet.start();
-  return openControlPort(config, log, initial, {
+  const table = await loadInitialTable(config.stateFile, log);
+  const tls = await loadInitialTlsSet(config.tlsFile, log);
+  const fleet = new Fleet(config, { table, tls, challenges: {} }, log);
+  const { port, tlsPort } = await fleet.start();
+  return openControlPort(config, log, { table, tls }, {
     port,
+    tlsPort,
     install: (t) => fleet.install(t),
+    installTls: (s) => fleet.installTls(s),
+    setChallenges: (c) => fleet.setChallenges(c),
     inflight: (ids) => fleet.inflight(ids),
     stop: (graceMs) => fleet.stop(graceMs),
   });
@@ -40,44 +44,48 @@ class Fleet {
   readonly #live = new Set<Worker>();
   readonly #waiters = new Map<number, Waiter>();
   readonly #config: WorkerConfig;
-  #table: RouteTable;
+  /** What a worker started now must serve; each field is replaced whole on a change. */
+  #state: WorkerState;
   #seq = 0;
   #stopping = false;
-  #port = 0;
 
-  constructor(config: RouterConfig, table: RouteTable, private readonly log: Logger) {
+  constructor(config: RouterConfig, state: WorkerState, private readonly log: Logger) {
     const { log: _log, ...plain } = config;
     this.#config = plain;
-    this.#table = table;
+    this.#state = state;
   }
 
-  async start(): Promise<number> {
+  async start(): Promise<{ port: number; tlsPort: number | null }> {
     const fromSource = import.meta.url.endsWith('.ts');
     cluster.setupPrimary({
       exec: fileURLToPath(new URL(fromSource ? './worker.ts' : './worker.js', import.meta.url)),
       execArgv: fromSource ? ['--import', 'tsx'] : [],
     });
+    // Every worker, replacements included, listens with the configured ports: node:cluster hands the
+    // same handle to every listen() with the same arguments, port 0 included (asking for the port the
+    // first one got would make the primary bind it a second time).
     const ports = await Promise.all(Array.from({ length: this.#config.workers }, () => this.#fork()));
-    this.#port = ports[0]!;
-    return this.#port;
+    return ports[0]!;
   }
 
-  #fork(): Promise<number> {
-    // After the first worker bound an ephemeral port, the others (and replacements) must bind the same one.
-    const config = this.#port !== 0 ? { ...this.#config, port: this.#port } : this.#config;
+  #fork(): Promise<{ port: number; tlsPort: number | null }> {
+    const config = this.#config;
     const worker = cluster.fork();
     this.#workers.add(worker);
-    let startedWith: RouteTable | null = null;
+    let startedWith: WorkerState | null = null;
     return new Promise((resolve, reject) => {
       worker.on('message', (m: FromWorker) => {
         if (m.t === 'ready') {
-          startedWith = this.#table;
-          this.#send(worker, { t: 'start', config, table: startedWith });
+          startedWith = this.#state;
+          this.#send(worker, { t: 'start', config, ...startedWith });
         } else if (m.t === 'listening') {
           this.#live.add(worker);
-          // A table installed while this worker was starting went only to the live ones.
-          if (startedWith !== this.#table) this.#send(worker, { t: 'table', seq: 0, table: this.#table });
-          resolve(m.port);
+          // What was installed while this worker was starting went only to the live ones.
+          const now = this.#state;
+          if (startedWith!.table !== now.table) this.#send(worker, { t: 'table', seq: 0, table: now.table });
+          if (startedWith!.tls !== now.tls) this.#send(worker, { t: 'tls', seq: 0, tls: now.tls });
+          if (startedWith!.challenges !== now.challenges) this.#send(worker, { t: 'challenges', seq: 0, challenges: now.challenges });
+          resolve({ port: m.port, tlsPort: m.tlsPort });
         }
         else if (m.t === 'failed') reject(new Error(`router worker could not listen: ${m.message}`));
         else this.#answer(m.seq, m);
@@ -120,8 +128,19 @@ class Fleet {
 
   /** Resolves once every live worker serves the table. */
   async install(table: RouteTable): Promise<void> {
-    this.#table = table;
+    this.#state = { ...this.#state, table };
     await Promise.all([...this.#live].map((w) => this.#ask(w, (seq) => ({ t: 'table', seq, table }))));
+  }
+
+  /** Resolves once every live worker serves the certificate set (each builds its own secure contexts). */
+  async installTls(tls: TlsSet): Promise<void> {
+    this.#state = { ...this.#state, tls };
+    await Promise.all([...this.#live].map((w) => this.#ask(w, (seq) => ({ t: 'tls', seq, tls }))));
+  }
+
+  async setChallenges(challenges: Record<string, string>): Promise<void> {
+    this.#state = { ...this.#state, challenges };
+    await Promise.all([...this.#live].map((w) => this.#ask(w, (seq) => ({ t: 'challenges', seq, challenges }))));
   }
 
   async inflight(ids: ReadonlySet<string>): Promise<number> {

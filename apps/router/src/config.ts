@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { isIP } from 'node:net';
+import { dirname, join } from 'node:path';
 
 /**
  * Everything the router reads from the environment, in one place; nothing
@@ -16,6 +17,26 @@ export interface RouterConfig {
   token: string;
   /** `$PAAS_HOME/router/routes.json`: the last table, loaded at start. */
   stateFile: string;
+  /**
+   * HTTPS listener on `host` (SNI picks the certificate). null = no TLS
+   * listener (`PAAS_ROUTER_TLS_PORT=off`); 0 = any free port (tests).
+   */
+  tlsPort: number | null;
+  /** `$PAAS_HOME/router/tls.json` (0600): the last certificate set, loaded at start. routerConfig puts it next to stateFile. */
+  tlsFile: string;
+  /**
+   * Peers (IPs or CIDRs) whose X-Forwarded-For / Forwarded / X-Real-IP are
+   * believed and appended to; from anyone else those headers are replaced.
+   */
+  trustedProxies: string[];
+  /** Longest silence while a request body arrives (ms); then 408 (or a cut connection once answering). 0 = off. */
+  bodyIdleMs: number;
+  /**
+   * Request bodies up to this many bytes are read whole before the upstream
+   * request is opened (nginx's proxy_request_buffering), so a slow client
+   * never holds an app connection; larger bodies stream.
+   */
+  bodyBufferBytes: number;
   /** 1 = single process; >1 = node:cluster with that many proxy workers. */
   workers: number;
   /** Largest request body proxied (bytes); larger → 413. */
@@ -56,11 +77,15 @@ export interface LogEntry {
   message?: string;
 }
 
-export const defaultConfig = {
+export const defaultConfig: Omit<RouterConfig, 'token' | 'stateFile' | 'tlsFile'> = {
   host: '0.0.0.0',
   port: 8080,
   controlHost: '127.0.0.1',
   controlPort: 8081,
+  tlsPort: 8443,
+  trustedProxies: [],
+  bodyIdleMs: 10_000,
+  bodyBufferBytes: 64 * 1024,
   workers: 1,
   maxBodyBytes: 10 * 1024 * 1024,
   headersTimeoutMs: 10_000,
@@ -73,11 +98,11 @@ export const defaultConfig = {
   ejectAfterFailures: 2,
   ejectCooldownMs: 2_000,
   shutdownGraceMs: 10_000,
-} satisfies Partial<RouterConfig>;
+};
 
 /** Fills in defaults; tests pass only what they care about. */
 export function routerConfig(partial: Partial<RouterConfig> & Pick<RouterConfig, 'token' | 'stateFile'>): RouterConfig {
-  return { ...defaultConfig, ...partial };
+  return { ...defaultConfig, tlsFile: join(dirname(partial.stateFile), 'tls.json'), ...partial };
 }
 
 function int(value: string | undefined, fallback: number, name: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
@@ -96,6 +121,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RouterConfig {
   }
   const home = env.PAAS_HOME || join(homedir(), '.paas');
   const port = int(env.PAAS_ROUTER_PORT, defaultConfig.port, 'PAAS_ROUTER_PORT', 0, 65535);
+  const tls = env.PAAS_ROUTER_TLS_PORT;
   return {
     ...defaultConfig,
     host: env.PAAS_ROUTER_HOST || defaultConfig.host,
@@ -104,6 +130,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RouterConfig {
     controlPort: int(env.PAAS_ROUTER_CONTROL_PORT, port === 0 ? 0 : port + 1, 'PAAS_ROUTER_CONTROL_PORT', 0, 65535),
     token,
     stateFile: join(home, 'router', 'routes.json'),
+    tlsFile: join(home, 'router', 'tls.json'),
+    // `off` turns HTTPS off; 0 keeps its usual meaning (any free port), as for PAAS_ROUTER_PORT.
+    tlsPort: tls === 'off' ? null : int(tls, port === 0 ? 0 : 8443, 'PAAS_ROUTER_TLS_PORT (or off)', 0, 65535),
+    trustedProxies: parseTrustedProxies(env.PAAS_ROUTER_TRUSTED_PROXIES ?? ''),
+    bodyIdleMs: int(env.PAAS_ROUTER_BODY_IDLE_MS, defaultConfig.bodyIdleMs, 'PAAS_ROUTER_BODY_IDLE_MS'),
+    bodyBufferBytes: int(env.PAAS_ROUTER_BODY_BUFFER_KB, defaultConfig.bodyBufferBytes / 1024, 'PAAS_ROUTER_BODY_BUFFER_KB', 0, 1 << 20) * 1024,
     workers: int(env.PAAS_ROUTER_WORKERS, defaultConfig.workers, 'PAAS_ROUTER_WORKERS', 1, 64),
     maxBodyBytes: int(env.PAAS_ROUTER_MAX_BODY_MB, 10, 'PAAS_ROUTER_MAX_BODY_MB', 0, 1 << 20) * 1024 * 1024,
     headersTimeoutMs: int(env.PAAS_ROUTER_HEADERS_TIMEOUT_MS, defaultConfig.headersTimeoutMs, 'PAAS_ROUTER_HEADERS_TIMEOUT_MS', 1),
@@ -111,4 +143,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RouterConfig {
     upstreamHeadersTimeoutMs: int(env.PAAS_ROUTER_UPSTREAM_TIMEOUT_MS, defaultConfig.upstreamHeadersTimeoutMs, 'PAAS_ROUTER_UPSTREAM_TIMEOUT_MS', 1),
     shutdownGraceMs: int(env.PAAS_ROUTER_SHUTDOWN_GRACE_MS, defaultConfig.shutdownGraceMs, 'PAAS_ROUTER_SHUTDOWN_GRACE_MS'),
   };
+}
+
+/** `10.0.0.1, 10.1.0.0/16, fd00::/8` → the list, each checked (a typo must not silently trust nobody or everybody). */
+export function parseTrustedProxies(text: string): string[] {
+  const out: string[] = [];
+  for (const part of text.split(',')) {
+    const item = part.trim();
+    if (item === '') continue;
+    const [address, bits, extra] = item.split('/');
+    const family = isIP(address ?? '');
+    const max = family === 6 ? 128 : 32;
+    if (family === 0 || extra !== undefined || (bits !== undefined && (!/^\d{1,3}$/.test(bits) || Number(bits) > max))) {
+      throw new Error(`PAAS_ROUTER_TRUSTED_PROXIES: ${JSON.stringify(item)} is not an IP address or CIDR range`);
+    }
+    out.push(item);
+  }
+  return out;
 }

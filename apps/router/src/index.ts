@@ -5,7 +5,7 @@ import { startSingleRouter } from './start-router.js';
 
 export type { RouterConfig, LogEntry } from './config.js';
 export type { RouterHandle } from './start-router.js';
-export { loadConfig, routerConfig, defaultConfig } from './config.js';
+export { loadConfig, routerConfig, defaultConfig, parseTrustedProxies } from './config.js';
 export { routerErrors, type RouterErrorCode } from './errors.js';
 
 /** Starts the router: one process, or a node:cluster primary with `config.workers` proxy workers. */

@@ -1,9 +1,13 @@
 import { createServer, type Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { RouterConfig } from './config.js';
+import type { Edge } from './edge.js';
 import type { RouterErrorCode } from './errors.js';
+import type { TrustCheck } from './headers.js';
 import type { Logger } from './log.js';
 import type { Routes } from './routes.js';
+import type { SniContexts } from './sni.js';
 import { createRequestHandler } from './proxy.js';
 import { routerErrors } from './errors.js';
 import { rawError } from './respond.js';
@@ -13,13 +17,21 @@ export interface ProxyServer {
   readonly server: Server;
   /** Stop accepting, let requests finish for up to graceMs, then cut what is left. */
   close(graceMs: number): Promise<void>;
+  /** HTTPS only: the default certificate (for clients without SNI) changed. */
+  refreshDefault(): void;
 }
 
-/** The public listener: node:http with the client timeouts that give 408 to slow clients. */
-export function createProxyServer(routes: Routes, config: RouterConfig, log: Logger): ProxyServer {
+export type ProxyServerConfig = Omit<RouterConfig, 'log'>;
+
+/**
+ * A public listener: node:http (or node:https with `sni`, which picks the
+ * certificate per handshake) with the client timeouts that give 408 to slow
+ * clients. Both kinds share the request and upgrade handlers.
+ */
+export function createProxyServer(routes: Routes, config: ProxyServerConfig, log: Logger, edge: Edge, trusted: TrustCheck, sni: SniContexts | null = null): ProxyServer {
   const requestTimeout = config.requestTimeoutMs;
   const headersTimeout = requestTimeout > 0 ? Math.min(config.headersTimeoutMs, requestTimeout) : config.headersTimeoutMs;
-  const server = createServer({
+  const options = {
     headersTimeout,
     requestTimeout,
     keepAliveTimeout: config.keepAliveTimeoutMs,
@@ -27,9 +39,24 @@ export function createProxyServer(routes: Routes, config: RouterConfig, log: Log
     connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(headersTimeout / 4))),
     requireHostHeader: false,
     noDelay: true,
-  });
+  };
+  const server: Server =
+    sni === null
+      ? createServer(options)
+      : (createTlsServer({
+          ...options,
+          SNICallback: sni.callback((servername) => log({ level: 'warn', code: 'TLS_NO_CERTIFICATE', host: servername.slice(0, 253), message: 'no certificate covers this name and there is no default' })),
+          // A TLS handshake must finish as fast as the headers.
+          handshakeTimeout: headersTimeout,
+        }) as unknown as Server);
+  const refreshDefault = (): void => {
+    if (sni === null) return;
+    // Clients that send no SNI (an IP address in the URL) get the default, or a handshake failure without one.
+    (server as unknown as import('node:tls').Server).setSecureContext(sni.defaultPair ?? {});
+  };
+  refreshDefault();
   const tunnels = new Set<Duplex>();
-  const ctx = { routes, config, log, tunnels };
+  const ctx = { routes, config, log, tunnels, secure: sni !== null, trusted, edge };
   server.on('request', createRequestHandler(ctx));
   server.on('upgrade', createUpgradeHandler(ctx));
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
@@ -45,6 +72,7 @@ export function createProxyServer(routes: Routes, config: RouterConfig, log: Log
 
   return {
     server,
+    refreshDefault,
     close(graceMs) {
       return new Promise<void>((resolve) => {
         let finished = false;

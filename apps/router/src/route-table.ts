@@ -10,8 +10,13 @@ export function findTableProblem(value: unknown): { path: string; message: strin
   if (!isObject(routes)) return { path: 'routes', message: 'must be an object' };
   for (const [host, entry] of Object.entries(routes)) {
     const at = `routes.${host}`;
-    if (!isHostName(host)) return { path: at, message: 'must be a lower-case host name without port' };
+    if (!isRouteHost(host)) return { path: at, message: 'must be a lower-case host name without port, or *.domain.tld' };
     if (!isObject(entry)) return { path: at, message: 'must be an object' };
+    if (entry.httpsRedirect !== undefined && typeof entry.httpsRedirect !== 'boolean') return { path: `${at}.httpsRedirect`, message: 'must be a boolean' };
+    const hsts = entry.hstsMaxAge;
+    if (hsts !== undefined && (typeof hsts !== 'number' || !Number.isSafeInteger(hsts) || hsts < 0 || hsts > maxHstsSeconds)) {
+      return { path: `${at}.hstsMaxAge`, message: `must be a whole number of seconds from 0 to ${maxHstsSeconds}` };
+    }
     if (typeof entry.app !== 'string' || entry.app === '') return { path: `${at}.app`, message: 'must be a non-empty string' };
     if (typeof entry.service !== 'string' || entry.service === '') return { path: `${at}.service`, message: 'must be a non-empty string' };
     if (!Array.isArray(entry.targets)) return { path: `${at}.targets`, message: 'must be an array' };
@@ -37,6 +42,8 @@ export function normalizeTable(table: RouteTable): RouteTable {
       service: e.service,
       targets: e.targets.map((t): RouteTarget => ({ id: t.id, host: t.host, port: t.port })),
     };
+    if (e.httpsRedirect === true) routes[host]!.httpsRedirect = true;
+    if (e.hstsMaxAge !== undefined) routes[host]!.hstsMaxAge = e.hstsMaxAge;
   }
   return { version: table.version, routes };
 }
@@ -47,6 +54,21 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function isHostName(host: string): boolean {
+/** Ten years: longer is a typo, not a policy. */
+const maxHstsSeconds = 10 * 365 * 24 * 3600;
+
+export function isHostName(host: string): boolean {
   return host.length > 0 && host.length <= 253 && /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(host);
+}
+
+/**
+ * An exact host name, or `*.` in front of a name of two labels or more: the
+ * wildcard stands for exactly one label. `*`, `*.com` and `a.*.com` are refused.
+ */
+export function isRouteHost(host: string): boolean {
+  if (host.startsWith('*.')) {
+    const rest = host.slice(2);
+    return rest.includes('.') && isHostName(rest);
+  }
+  return isHostName(host);
 }

@@ -8,6 +8,10 @@ export interface Route {
   readonly app: string;
   readonly targets: Target[];
   cursor: number;
+  /** Plain-HTTP requests get a 308 to https://. */
+  readonly httpsRedirect: boolean;
+  /** The Strict-Transport-Security value for HTTPS answers, or null. */
+  readonly hsts: string | null;
 }
 
 /**
@@ -18,6 +22,8 @@ export interface Route {
  */
 export class Routes {
   #map = new Map<string, Route>();
+  /** `*.example.com` routes, keyed by `example.com`. */
+  #wild = new Map<string, Route>();
   #targets = new Map<string, Target>();
   /** Targets no table routes to, kept until their last request ends (drain counts them). */
   #retiring = new Set<Target>();
@@ -34,14 +40,20 @@ export class Routes {
     return this.#table;
   }
 
+  /** Exact name first; else the wildcard for its parent (one label only). */
   lookup(host: string): Route | undefined {
-    return this.#map.get(host);
+    const exact = this.#map.get(host);
+    if (exact !== undefined || this.#wild.size === 0) return exact;
+    const dot = host.indexOf('.');
+    // `*` is no label: a client sending `Host: *.example.com` matches nothing.
+    return dot <= 0 || host.charCodeAt(0) === 42 /* * */ ? undefined : this.#wild.get(host.slice(dot + 1));
   }
 
   /** Installs a checked table. Version ordering is the caller's job. */
   replace(table: RouteTable): void {
     const targets = new Map<string, Target>();
     const map = new Map<string, Route>();
+    const wild = new Map<string, Route>();
     for (const [host, entry] of Object.entries(table.routes)) {
       const list: Target[] = [];
       for (const t of entry.targets) {
@@ -59,10 +71,21 @@ export class Routes {
         }
         list.push(target);
       }
-      map.set(host, { host, app: entry.app, targets: list, cursor: 0 });
+      const route: Route = {
+        host,
+        app: entry.app,
+        targets: list,
+        cursor: 0,
+        httpsRedirect: entry.httpsRedirect === true,
+        hsts: entry.hstsMaxAge === undefined ? null : `max-age=${entry.hstsMaxAge}`,
+      };
+      // Wildcards live apart from exact names: one lookup each, exact first.
+      if (host.startsWith('*.')) wild.set(host.slice(2), route);
+      else map.set(host, route);
     }
     const previous = this.#targets;
     this.#map = map;
+    this.#wild = wild;
     this.#targets = targets;
     this.#table = table;
     for (const [id, old] of previous) {

@@ -1,15 +1,15 @@
 import type { RouteTable } from '@paas/core';
 import type { RouterConfig } from './config.js';
 import { openControlPort } from './control-port.js';
-import { loadInitialTable } from './initial-table.js';
-import { listen } from './listen.js';
+import { loadInitialTable, loadInitialTlsSet } from './initial-table.js';
+import { openListeners } from './listeners.js';
 import { createLogger } from './log.js';
-import { createProxyServer } from './proxy-server.js';
-import { Routes } from './routes.js';
 
 export interface RouterHandle {
   /** The public port (bound port when config.port was 0). */
   port: number;
+  /** The HTTPS port; null when TLS is off or its port could not be had. */
+  tlsPort: number | null;
   controlPort: number;
   /** Lets in-flight requests finish (up to config.shutdownGraceMs), then stops everything. */
   close(): Promise<void>;
@@ -17,21 +17,21 @@ export interface RouterHandle {
   table(): RouteTable;
 }
 
-/** One process: proxy listener and control port together. */
+/** One process: proxy listeners and control port together. */
 export async function startSingleRouter(config: RouterConfig): Promise<RouterHandle> {
   const log = createLogger(config);
-  const initial = await loadInitialTable(config.stateFile, log);
-  const routes = new Routes(initial, config);
-  const proxy = createProxyServer(routes, config, log);
+  const table = await loadInitialTable(config.stateFile, log);
+  const tls = await loadInitialTlsSet(config.tlsFile, log);
+  const { log: _log, ...plain } = config;
   // Serve the saved table before the control port even exists: the API may be down.
-  const port = await listen(proxy.server, config.port, config.host);
-  return openControlPort(config, log, initial, {
-    port,
-    install: (t) => routes.replace(t),
-    inflight: (ids) => routes.inflight(ids),
-    async stop(graceMs) {
-      await proxy.close(graceMs);
-      await routes.destroy();
-    },
+  const listeners = await openListeners(plain, log, table, tls);
+  return openControlPort(config, log, { table, tls }, {
+    port: listeners.port,
+    tlsPort: listeners.tlsPort,
+    install: (t) => listeners.installTable(t),
+    installTls: (s) => listeners.installTls(s),
+    setChallenges: (c) => listeners.setChallenges(c),
+    inflight: (ids) => listeners.inflight(ids),
+    stop: (graceMs) => listeners.stop(graceMs),
   });
 }

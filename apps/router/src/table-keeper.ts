@@ -1,39 +1,41 @@
 import type { RouteTable } from '@paas/core';
-import { saveTable } from './state-file.js';
 
-export type PutOutcome = { kind: 'applied'; table: RouteTable } | { kind: 'stale'; current: RouteTable };
+export type PutOutcome<T> = { kind: 'applied'; value: T } | { kind: 'stale'; current: T };
 
 /**
- * Owns the current table and the state file. Updates run one at a time:
+ * Owns one versioned document the control port replaces whole — the route
+ * table, the certificate set — and its file. Updates run one at a time:
  * check the version, save, then install (`install` resolves once every
- * process serves the new table), so the API's next call — usually a drain
- * of the old targets — sees the switch done.
+ * process serves it), so the API's next call — usually a drain of the old
+ * targets — sees the switch done.
  */
-export class TableKeeper {
-  #current: RouteTable;
+export class VersionKeeper<T extends { version: number }> {
+  #current: T;
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(
-    initial: RouteTable,
-    private readonly stateFile: string,
-    private readonly install: (table: RouteTable) => void | Promise<void>,
+    initial: T,
+    private readonly save: (value: T) => Promise<void>,
+    private readonly install: (value: T) => void | Promise<void>,
   ) {
     this.#current = initial;
   }
 
-  get current(): RouteTable {
+  get current(): T {
     return this.#current;
   }
 
-  put(table: RouteTable): Promise<PutOutcome> {
-    const run = this.#queue.then(async (): Promise<PutOutcome> => {
-      if (table.version < this.#current.version) return { kind: 'stale', current: this.#current };
-      await saveTable(this.stateFile, table);
-      await this.install(table);
-      this.#current = table;
-      return { kind: 'applied', table };
+  put(value: T): Promise<PutOutcome<T>> {
+    const run = this.#queue.then(async (): Promise<PutOutcome<T>> => {
+      if (value.version < this.#current.version) return { kind: 'stale', current: this.#current };
+      await this.save(value);
+      await this.install(value);
+      this.#current = value;
+      return { kind: 'applied', value };
     });
     this.#queue = run.catch(() => undefined);
     return run;
   }
 }
+
+export type TableKeeper = VersionKeeper<RouteTable>;

@@ -25,18 +25,19 @@ export interface UpgradeContext extends ProxyContext {
 export function createUpgradeHandler(ctx: UpgradeContext): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
   return function handleUpgrade(req, socket, head) {
     socket.on('error', () => socket.destroy());
-    const host = hostKey(req.headers.host);
+    const scan = scanRequest(req, true, ctx.secure ? 'https' : 'http', ctx.trusted);
+    const host = scan.hostTwice ? '' : hostKey(scan.host);
     const fail = (code: RouterErrorCode, status: number, detail?: string, target?: Target): void => {
       ctx.log({ level: 'error', code, status, host, method: req.method, path: pathOf(req.url), ...(target ? { target: target.id } : {}), ...(detail ? { message: detail } : {}) });
       if (socket.writable) socket.end(rawError(code, code === 'ROUTE_NOT_FOUND' ? host : undefined));
       else socket.destroy();
     };
-    if (host === '') return fail('BAD_REQUEST', 400, 'no usable Host header');
+    if (host === '') return fail('BAD_REQUEST', 400, scan.hostTwice ? 'two Host headers' : 'no usable Host header');
     const route = ctx.routes.lookup(host);
     if (route === undefined) return fail('ROUTE_NOT_FOUND', 404);
     const first = pickTarget(route, Date.now());
     if (first === null) return fail('NO_HEALTHY_TARGET', 503);
-    const headers = toHeaderObject(scanRequest(req, true).headers);
+    const headers = toHeaderObject(scan.headers);
 
     const attempt = (target: Target, tries: number): void => {
       target.acquire();

@@ -1,28 +1,25 @@
 import cluster from 'node:cluster';
 import type { FromWorker, ToWorker } from './cluster-messages.js';
-import { listen } from './listen.js';
+import { openListeners, type Listeners } from './listeners.js';
 import { createLogger } from './log.js';
-import { createProxyServer, type ProxyServer } from './proxy-server.js';
-import { Routes } from './routes.js';
 
 /**
- * A cluster proxy worker: serves what the primary sends, answers its
- * in-flight queries. It never reads the environment or the state file.
+ * A cluster proxy worker: serves what the primary sends (table, certificate
+ * set, ACME answers), answers its in-flight queries. It never reads the
+ * environment or the state files.
  */
 if (!cluster.isWorker) throw new Error('worker.ts runs only as a cluster worker of the router');
 
 const send = (m: FromWorker): void => {
   if (process.connected) process.send!(m);
 };
-let routes: Routes | null = null;
-let proxy: ProxyServer | null = null;
+let listeners: Listeners | null = null;
 let stopping = false;
 
 async function stop(graceMs: number): Promise<void> {
   if (stopping) return;
   stopping = true;
-  await proxy?.close(graceMs);
-  await routes?.destroy();
+  await listeners?.stop(graceMs);
   process.exit(0);
 }
 
@@ -34,22 +31,29 @@ process.on('disconnect', () => void stop(10_000));
 
 process.on('message', (m: ToWorker) => {
   switch (m.t) {
-    case 'start': {
-      const log = createLogger({});
-      routes = new Routes(m.table, m.config);
-      proxy = createProxyServer(routes, m.config, log);
-      listen(proxy.server, m.config.port, m.config.host).then(
-        (port) => send({ t: 'listening', port }),
+    case 'start':
+      openListeners(m.config, createLogger({}), m.table, m.tls, m.challenges).then(
+        (l) => {
+          listeners = l;
+          send({ t: 'listening', port: l.port, tlsPort: l.tlsPort });
+        },
         (err: unknown) => send({ t: 'failed', message: String(err) }),
       );
       break;
-    }
     case 'table':
-      routes?.replace(m.table);
-      send({ t: 'table-ok', seq: m.seq });
+      listeners?.installTable(m.table);
+      send({ t: 'ok', seq: m.seq });
+      break;
+    case 'tls':
+      listeners?.installTls(m.tls);
+      send({ t: 'ok', seq: m.seq });
+      break;
+    case 'challenges':
+      listeners?.setChallenges(m.challenges);
+      send({ t: 'ok', seq: m.seq });
       break;
     case 'inflight':
-      send({ t: 'inflight', seq: m.seq, n: routes?.inflight(new Set(m.ids)) ?? 0 });
+      send({ t: 'inflight', seq: m.seq, n: listeners?.inflight(new Set(m.ids)) ?? 0 });
       break;
     case 'stop':
       void stop(m.graceMs);

@@ -14,6 +14,20 @@ describe('loadConfig', () => {
     expect(loadConfig({ PAAS_ROUTER_TOKEN: token, PAAS_ROUTER_WORKERS: '2', PAAS_ROUTER_MAX_BODY_MB: '1' })).toMatchObject({ workers: 2, maxBodyBytes: 1024 * 1024 });
   });
 
+  it('reads the TLS port (default 8443, off, or 0 with an ephemeral plain port), trusted proxies and body limits', () => {
+    const c = loadConfig({ PAAS_ROUTER_TOKEN: token, PAAS_HOME: '/srv/paas' });
+    expect(c).toMatchObject({ tlsPort: 8443, tlsFile: join('/srv/paas', 'router', 'tls.json'), trustedProxies: [], bodyIdleMs: 10_000, bodyBufferBytes: 64 * 1024 });
+    expect(loadConfig({ PAAS_ROUTER_TOKEN: token, PAAS_ROUTER_TLS_PORT: '443' }).tlsPort).toBe(443);
+    expect(loadConfig({ PAAS_ROUTER_TOKEN: token, PAAS_ROUTER_TLS_PORT: 'off' }).tlsPort).toBeNull();
+    expect(loadConfig({ PAAS_ROUTER_TOKEN: token, PAAS_ROUTER_PORT: '0' }).tlsPort).toBe(0);
+    expect(() => loadConfig({ PAAS_ROUTER_TOKEN: token, PAAS_ROUTER_TLS_PORT: 'no' })).toThrow(/PAAS_ROUTER_TLS_PORT/);
+    const t = loadConfig({ PAAS_ROUTER_TOKEN: token, PAAS_ROUTER_TRUSTED_PROXIES: ' 10.0.0.1, 10.1.0.0/16 ,fd00::/8,', PAAS_ROUTER_BODY_IDLE_MS: '500', PAAS_ROUTER_BODY_BUFFER_KB: '8' });
+    expect(t).toMatchObject({ trustedProxies: ['10.0.0.1', '10.1.0.0/16', 'fd00::/8'], bodyIdleMs: 500, bodyBufferBytes: 8192 });
+    for (const bad of ['10.0.0', '10.0.0.0/33', 'fd00::/129', 'example.com', '10.0.0.0/8/1', '10.0.0.0/x']) {
+      expect(() => loadConfig({ PAAS_ROUTER_TOKEN: token, PAAS_ROUTER_TRUSTED_PROXIES: bad }), bad).toThrow(/PAAS_ROUTER_TRUSTED_PROXIES/);
+    }
+  });
+
   it('refuses to start without a real token or with bad numbers', () => {
     expect(() => loadConfig({})).toThrow(/PAAS_ROUTER_TOKEN/);
     expect(() => loadConfig({ PAAS_ROUTER_TOKEN: 'change-me' })).toThrow(/PAAS_ROUTER_TOKEN/);
@@ -31,5 +45,14 @@ describe('hostKey', () => {
     expect(hostKey('[::1]:8080')).toBe('[::1]');
     expect(hostKey(undefined)).toBe('');
     expect(hostKey('')).toBe('');
+  });
+
+  it('refuses a port that is not all digits', () => {
+    expect(hostKey('blog.localhost:')).toBe('blog.localhost');
+    expect(hostKey('blog.localhost:80x')).toBe('');
+    expect(hostKey('blog.localhost: 80')).toBe('');
+    expect(hostKey('a:b:c')).toBe('');
+    expect(hostKey('[::1]:x')).toBe('');
+    expect(hostKey('[::1]junk')).toBe('');
   });
 });

@@ -100,6 +100,7 @@ export async function startTestRouter(res: Resources, overrides: Partial<RouterC
       controlPort: 0,
       token,
       stateFile,
+      tlsPort: 0,
       headersTimeoutMs: 2_000,
       requestTimeoutMs: 10_000,
       upstreamConnectTimeoutMs: 500,

@@ -22,17 +22,22 @@ describe('routing by Host', () => {
     expect(shop.seen).toEqual(['GET /b']);
   });
 
-  it('sets X-Forwarded-* and drops what the client claimed', async () => {
+  it('sets X-Forwarded-*, X-Real-IP and Forwarded from the socket and drops what the client claimed', async () => {
     const app = await startBackend(res, 'app');
     const router = await startTestRouter(res);
     await putTable(router, table(1, { 'app.localhost': { targets: [{ id: 'a1', port: app.port }] } }));
     await send(router.handle.port, {
       host: 'app.localhost:8080',
-      headers: { 'x-forwarded-for': '10.0.0.1', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'evil.example', 'keep-alive': 'timeout=5', 'x-custom': 'kept' },
+      headers: {
+        'x-forwarded-for': '10.0.0.1', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'evil.example', 'keep-alive': 'timeout=5', 'x-custom': 'kept',
+        'x-real-ip': '10.0.0.2', forwarded: 'for=10.0.0.3;proto=https',
+      },
     });
     expect(app.lastHeaders).toMatchObject({
       host: 'app.localhost:8080',
-      'x-forwarded-for': '10.0.0.1, 127.0.0.1',
+      'x-forwarded-for': '127.0.0.1',
+      'x-real-ip': '127.0.0.1',
+      forwarded: 'for=127.0.0.1;proto=http',
       'x-forwarded-proto': 'http',
       'x-forwarded-host': 'app.localhost:8080',
       'x-custom': 'kept',

@@ -79,6 +79,8 @@ export const errorCatalogue = {
   TABLE_INVALID: { status: 400, exit: 3, title: 'The route table is not valid' },
   TABLE_STALE: { status: 409, exit: 5, title: 'The router already holds a newer route table' },
   STATE_WRITE_FAILED: { status: 500, exit: 1, title: 'The route table could not be saved' },
+  TLS_SET_INVALID: { status: 400, exit: 3, title: 'The certificate set sent to the router is not valid' },
+  TLS_SET_STALE: { status: 409, exit: 5, title: 'The router already holds a newer certificate set' },
   INTERNAL: { status: 500, exit: 1, title: 'An unexpected error' },
 } as const satisfies Record<string, ErrorSpec>;
 
