@@ -3,6 +3,8 @@ import { registerApps } from './commands/apps.js';
 import { registerBackup } from './commands/backup.js';
 import { registerCreate } from './commands/create.js';
 import { registerDestroy } from './commands/destroy.js';
+import { registerDomain } from './commands/domain.js';
+import { registerHttps } from './commands/https.js';
 import { registerInfo } from './commands/info.js';
 import { registerLink } from './commands/link.js';
 import { registerLogin } from './commands/login.js';
@@ -72,6 +74,8 @@ Examples:
   registerRun(program, ctx);
   registerBackup(program, ctx);
   registerRestore(program, ctx);
+  registerDomain(program, ctx);
+  registerHttps(program, ctx);
   return program;
 }
 
