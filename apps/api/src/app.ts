@@ -11,6 +11,7 @@ import { registerLogRoutes } from './routes/logs.js';
 import { registerOperateRoutes } from './routes/operate.js';
 import { registerServiceRoutes } from './routes/services.js';
 import { registerPushRoutes } from './routes/pushes.js';
+import { registerReleaseRoutes } from './routes/releases.js';
 import { registerRunRoutes } from './routes/run.js';
 import { registerUserRoutes } from './routes/users.js';
 import { WS_MAX_PAYLOAD } from './routes/ws-guard.js';
@@ -44,6 +45,7 @@ export function buildApp(p: Platform, opts: { logger?: boolean } = {}): FastifyI
     registerAppRoutes(routes, p);
     registerPushRoutes(routes, p);
     registerOperateRoutes(routes, p);
+    registerReleaseRoutes(routes, p);
     registerLogRoutes(routes, p);
     registerRunRoutes(routes, p);
     registerServiceRoutes(routes, p);
