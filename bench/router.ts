@@ -2,10 +2,13 @@
  * Router benchmark, one run (`npx tsx bench/router.ts`; build the router first):
  * an nginx upstream with a fixed answer, measured with wrk (-t2 -c50) directly,
  * through nginx 1.22 (2 workers, keep-alive upstream), through the paas router
- * (one process) and through the paas router in cluster mode (2 workers), in
- * alternating rounds (BENCH_ROUNDS of BENCH_SECONDS each); then open-loop
- * 1,000 req/s latency direct vs router. Every process it starts is
- * stopped at the end, on failure, and on SIGINT/SIGTERM.
+ * (one process) and through the paas router in cluster mode (2 workers), each
+ * over plain HTTP and over HTTPS (nginx and the router terminating TLS with
+ * the same self-signed P-256 certificate; wrk keeps its connections, so this
+ * measures TLS records, not handshakes), in alternating rounds (BENCH_ROUNDS
+ * of BENCH_SECONDS each); then open-loop 1,000 req/s latency direct vs router,
+ * and over HTTPS nginx vs router. Every process it starts is stopped at the
+ * end, on failure, and on SIGINT/SIGTERM.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -14,6 +17,7 @@ import { startNginxProxy, startUpstream } from './lib/router-nginx.js';
 import { startPaasRouter } from './lib/router-paas.js';
 import { Children, freePort } from './lib/router-procs.js';
 import { mergeRounds, runFixedRate, type FixedRateResult } from './lib/router-fixed-rate.js';
+import { makeBenchCert } from './lib/router-tls.js';
 import { runWrk, type WrkResult } from './lib/router-wrk.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
@@ -53,12 +57,12 @@ interface Measured {
  * that background load on a shared machine falls on all of them alike; the
  * ratios are taken per round, then their median.
  */
-async function measureRounds(targets: { name: string; port: number }[]): Promise<Measured[]> {
-  for (const t of targets) await runWrk(`http://127.0.0.1:${t.port}/`, host, warmupSeconds);
+async function measureRounds(targets: { name: string; url: string }[]): Promise<Measured[]> {
+  for (const t of targets) await runWrk(t.url, host, warmupSeconds);
   const results: Measured[] = targets.map((t) => ({ name: t.name, rounds: [], rps: 0 }));
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 === 0 ? [...targets.keys()] : [...targets.keys()].reverse();
-    for (const i of order) results[i]!.rounds.push(await runWrk(`http://127.0.0.1:${targets[i]!.port}/`, host, seconds));
+    for (const i of order) results[i]!.rounds.push(await runWrk(targets[i]!.url, host, seconds));
     console.log(`round ${r + 1}/${rounds}  load ${loadavg()[0]!.toFixed(2)}  ` + results.map((m) => `${m.name} ${m.rounds[r]!.rps.toFixed(0)}`).join('  '));
   }
   console.log('');
@@ -76,11 +80,11 @@ async function measureRounds(targets: { name: string; port: number }[]): Promise
  * Direct and router alternate in 2-second rounds, so that background load on
  * a shared machine falls on both alike; each side's rounds are merged.
  */
-async function measureRates(targets: { name: string; port: number }[]): Promise<FixedRateResult[]> {
-  for (const t of targets) await runFixedRate(t.port, host, rate, 1); // warm-up
+async function measureRates(targets: { name: string; port: number; tls?: { ca: string } }[]): Promise<FixedRateResult[]> {
+  for (const t of targets) await runFixedRate(t.port, host, rate, 1, t.tls); // warm-up
   const rounds: FixedRateResult[][] = targets.map(() => []);
   for (let i = 0; i < Math.max(1, Math.round(rateSeconds / 2)); i++) {
-    for (const [j, t] of targets.entries()) rounds[j]!.push(await runFixedRate(t.port, host, rate, 2));
+    for (const [j, t] of targets.entries()) rounds[j]!.push(await runFixedRate(t.port, host, rate, 2, t.tls));
   }
   return targets.map((t, j) => {
     const r = mergeRounds(rounds[j]!);
@@ -98,38 +102,55 @@ try {
   console.log(`load average at start: ${load()} (${cpus().length} CPUs)`);
   console.log(`upstream: nginx, 1 worker, fixed 13-byte answer on 127.0.0.1:${upstreamPort}; wrk -t2 -c50, ${rounds} rounds of ${seconds} s per target in alternating order (after ${warmupSeconds} s warm-up each)\n`);
 
+  const cert = await makeBenchCert(dir, host);
   const nginxPort = await freePort();
   await startNginxProxy(children, dir, nginxPort, upstreamPort);
-  const singlePort = await freePort();
-  const single = await startPaasRouter(children, { home: join(dir, 'single'), port: singlePort, controlPort: await freePort(), workers: 1, host, upstreamPort });
-  const clusterPort = await freePort();
-  const cluster = await startPaasRouter(children, { home: join(dir, 'cluster'), port: clusterPort, controlPort: await freePort(), workers: 2, host, upstreamPort });
+  const nginxTlsPort = await freePort();
+  await startNginxProxy(children, dir, nginxTlsPort, upstreamPort, cert);
+  const [singlePort, singleTlsPort] = [await freePort(), await freePort()];
+  const single = await startPaasRouter(children, { home: join(dir, 'single'), port: singlePort, controlPort: await freePort(), workers: 1, host, upstreamPort, tls: { port: singleTlsPort, cert } });
+  const [clusterPort, clusterTlsPort] = [await freePort(), await freePort()];
+  const cluster = await startPaasRouter(children, { home: join(dir, 'cluster'), port: clusterPort, controlPort: await freePort(), workers: 2, host, upstreamPort, tls: { port: clusterTlsPort, cert } });
 
+  const http = (port: number): string => `http://127.0.0.1:${port}/`;
+  const https = (port: number): string => `https://127.0.0.1:${port}/`;
   const targets = [
-    { name: 'direct', port: upstreamPort },
-    { name: 'nginx (2 workers)', port: nginxPort },
-    { name: 'paas router (1 proc)', port: singlePort },
-    { name: 'paas router (2 workers)', port: clusterPort },
+    { name: 'direct', url: http(upstreamPort) },
+    { name: 'nginx (2 workers)', url: http(nginxPort) },
+    { name: 'paas router (1 proc)', url: http(singlePort) },
+    { name: 'paas router (2 workers)', url: http(clusterPort) },
+    { name: 'nginx TLS (2 workers)', url: https(nginxTlsPort) },
+    { name: 'router TLS (1 proc)', url: https(singleTlsPort) },
+    { name: 'router TLS (2 workers)', url: https(clusterTlsPort) },
   ];
-  const [direct, nginx, router, clustered] = await measureRounds(targets);
+  const measured = await measureRounds(targets);
+  const [direct, nginx, router, clustered, nginxTls, routerTls, clusteredTls] = measured as [Measured, Measured, Measured, Measured, Measured, Measured, Measured];
 
-  console.log(`\nopen-loop fixed rate (node:http keep-alive generator, latency from send to last byte):`);
-  const [rateDirect, rateRouter] = (await measureRates([
+  console.log(`\nopen-loop fixed rate (node:http/https keep-alive generator, latency from send to last byte):`);
+  const ca = { ca: cert.cert };
+  const [rateDirect, rateRouter, rateNginxTls, rateRouterTls] = (await measureRates([
     { name: 'direct', port: upstreamPort },
     { name: 'paas router (1 proc)', port: singlePort },
-  ])) as [FixedRateResult, FixedRateResult];
+    { name: 'nginx TLS (2 workers)', port: nginxTlsPort, tls: ca },
+    { name: 'router TLS (1 proc)', port: singleTlsPort, tls: ca },
+  ])) as [FixedRateResult, FixedRateResult, FixedRateResult, FixedRateResult];
   await single.stop();
   await cluster.stop();
 
-  const single_ = median(router!.rounds.map((r, i) => r.rps / nginx!.rounds[i]!.rps));
-  const cluster_ = median(clustered!.rounds.map((r, i) => r.rps / nginx!.rounds[i]!.rps));
+  const ratio = (a: Measured, b: Measured): number => median(a.rounds.map((r, i) => r.rps / b.rounds[i]!.rps));
   const addedP99 = rateRouter.p99Ms - rateDirect.p99Ms;
   console.log(`\nmedians of the per-round ratios:`);
-  console.log(`router/nginx   ${single_.toFixed(2)}x  (target ≥ 0.35)`);
-  console.log(`cluster/nginx  ${cluster_.toFixed(2)}x  (target ≥ 0.50)`);
-  console.log(`added p99 at ${rate} req/s: ${addedP99.toFixed(3)} ms  (target ≤ 2 ms)`);
-  console.log(`direct baseline ${direct!.rps.toFixed(0)} req/s; load average at end: ${load()}`);
-  const failures = [direct, nginx, router, clustered].reduce((n, t) => n + t!.rounds.reduce((m, r) => m + r.errors + r.non2xx, 0), 0) + rateRouter.failed + rateDirect.failed;
+  console.log(`router/nginx            ${ratio(router, nginx).toFixed(2)}x  (target ≥ 0.35; before the TLS and hardening work: 0.52)`);
+  console.log(`cluster/nginx           ${ratio(clustered, nginx).toFixed(2)}x  (target ≥ 0.50; before: 0.62)`);
+  console.log(`router TLS/nginx TLS    ${ratio(routerTls, nginxTls).toFixed(2)}x  (target ≥ 0.5)`);
+  console.log(`cluster TLS/nginx TLS   ${ratio(clusteredTls, nginxTls).toFixed(2)}x`);
+  console.log(`added p99 at ${rate} req/s, router over direct (HTTP):        ${addedP99.toFixed(3)} ms  (target ≤ 2 ms)`);
+  console.log(`added p99 at ${rate} req/s, router TLS over direct (HTTP):    ${(rateRouterTls.p99Ms - rateDirect.p99Ms).toFixed(3)} ms  (target ≤ 2 ms)`);
+  console.log(`added p99 at ${rate} req/s, nginx TLS over direct (HTTP):     ${(rateNginxTls.p99Ms - rateDirect.p99Ms).toFixed(3)} ms`);
+  console.log(`router TLS p99 minus nginx TLS p99 at ${rate} req/s:           ${(rateRouterTls.p99Ms - rateNginxTls.p99Ms).toFixed(3)} ms`);
+  console.log(`direct baseline ${direct.rps.toFixed(0)} req/s; load average at end: ${load()}`);
+  const failures = measured.reduce((n, t) => n + t.rounds.reduce((m, r) => m + r.errors + r.non2xx, 0), 0) +
+    [rateDirect, rateRouter, rateNginxTls, rateRouterTls].reduce((n, r) => n + r.failed, 0);
   if (failures > 0) {
     console.log(`\n${failures} failed requests`);
     exitCode = 1;

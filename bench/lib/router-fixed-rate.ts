@@ -1,4 +1,5 @@
 import { Agent, request } from 'node:http';
+import { Agent as TlsAgent, request as tlsRequest } from 'node:https';
 
 export interface FixedRateResult {
   /** Every latency (ms), for merging rounds. */
@@ -18,8 +19,12 @@ export interface FixedRateResult {
  * big enough that a slow answer never delays the next send. Latency is
  * measured from each request's actual send to the end of its response.
  */
-export async function runFixedRate(port: number, host: string, rate: number, seconds: number): Promise<FixedRateResult> {
-  const agent = new Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 256 });
+export async function runFixedRate(port: number, host: string, rate: number, seconds: number, tls?: { ca: string }): Promise<FixedRateResult> {
+  // Over TLS: the certificate is checked for `host` (SNI), and keep-alive connections are reused as over HTTP.
+  const agent = tls === undefined
+    ? new Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 256 })
+    : new TlsAgent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 256, ca: tls.ca, servername: host });
+  const send = tls === undefined ? request : tlsRequest;
   const total = rate * seconds;
   const latencies = new Float64Array(total);
   let sent = 0;
@@ -35,7 +40,7 @@ export async function runFixedRate(port: number, host: string, rate: number, sec
     };
     const fire = (i: number): void => {
       const t0 = performance.now();
-      const req = request({ host: '127.0.0.1', port, path: '/', headers: { host }, agent }, (res) => {
+      const req = send({ host: '127.0.0.1', port, path: '/', headers: { host }, agent, servername: host }, (res) => {
         res.resume();
         res.once('end', () => {
           latencies[i] = performance.now() - t0;

@@ -36,12 +36,23 @@ export async function startUpstream(children: Children, dir: string, port: numbe
   await run(children, dir, 'upstream', conf, port);
 }
 
-/** nginx as the reverse proxy to compare with: 2 workers, keep-alive upstream, X-Forwarded-* like the router. */
-export async function startNginxProxy(children: Children, dir: string, port: number, upstreamPort: number): Promise<void> {
-  const conf = `${common(dir, 'proxy', 2)}
+/**
+ * nginx as the reverse proxy to compare with: 2 workers, keep-alive
+ * upstream, X-Forwarded-* like the router. With `tls`, it terminates TLS on
+ * that port with the given certificate (the router's, in the same run).
+ */
+export async function startNginxProxy(children: Children, dir: string, port: number, upstreamPort: number, tls?: { certFile: string; keyFile: string }): Promise<void> {
+  const name = tls === undefined ? 'proxy' : 'proxy-tls';
+  const listen = tls === undefined
+    ? `listen 127.0.0.1:${port} backlog=4096;`
+    : `listen 127.0.0.1:${port} ssl backlog=4096;
+    ssl_certificate ${tls.certFile};
+    ssl_certificate_key ${tls.keyFile};
+    ssl_session_cache shared:bench:1m;`;
+  const conf = `${common(dir, name, 2)}
   upstream app { server 127.0.0.1:${upstreamPort}; keepalive 64; }
   server {
-    listen 127.0.0.1:${port} backlog=4096;
+    ${listen}
     location / {
       proxy_pass http://app;
       proxy_http_version 1.1;
@@ -54,7 +65,7 @@ export async function startNginxProxy(children: Children, dir: string, port: num
   }
 }
 `;
-  await run(children, dir, 'proxy', conf, port);
+  await run(children, dir, name, conf, port);
 }
 
 async function run(children: Children, dir: string, name: string, conf: string, port: number): Promise<void> {
