@@ -4,6 +4,7 @@
  * status), and between the API and the router's control port.
  */
 import type { ErrorBody } from './errors.js';
+import type { ReleaseKind } from './releases.js';
 import type { AppSpec } from './spec-types.js';
 
 export const API_PREFIX = '/v1';
@@ -48,6 +49,16 @@ export interface ReleaseInfo {
   build: string;
   status: 'pending' | 'active' | 'superseded' | 'failed';
   createdAt: string;
+  /** What made it (names of env variables only, never values). */
+  kind: ReleaseKind;
+  /** Who made it; null for releases older than this field. */
+  user: string | null;
+  /** `push b7f3k2`, `env set A, B`, `rollback to v2`. */
+  description: string;
+  /** env: the names set and unset; rollback: the release it went back to. */
+  set?: string[];
+  unset?: string[];
+  to?: string;
 }
 
 export interface BuildInfo {
@@ -79,10 +90,24 @@ export type PushEvent =
   | { type: 'deploy.instance'; service: string; instance: string; state: 'starting' | 'running' | 'healthy' | 'failed' | 'stopped' }
   | { type: 'deploy.switch'; service: string; release: string; targets: number }
   /** `url` only when the release has a web (http) service: a workers-only app has no page to show. */
-  | { type: 'done'; release: string; url?: string }
+  | { type: 'done'; release: string; url?: string; note?: string }
+  /** The end of `paas env set|unset` that made no release (--no-deploy, or no release yet): the change is stored for the next push. */
+  | { type: 'env.stored'; set: string[]; unset: string[]; note: string }
   /** The end of a scale or restart: the scale now in force. */
   | { type: 'converged'; release: string; scale: Record<string, number> }
   | { type: 'error'; error: ErrorBody; logs?: string[] };
+
+/** PATCH /v1/apps/:app/env (`deploy: false`: store for the next push). GET answers AppEnv. */
+export interface EnvChangeRequest { set?: Record<string, string>; unset?: string[]; deploy?: boolean }
+export interface AppEnv {
+  env: Record<string, string>;
+  /** The active release, null before the first push. */
+  release: string | null;
+  /** Names whose value (or absence) differs from the active release's env: staged with --no-deploy, deployed by the next push or env change. */
+  undeployed: string[];
+}
+/** POST /v1/apps/:app/rollback: `to` defaults to the release before the active one. */
+export interface RollbackRequest { to?: string }
 
 /** POST /v1/apps/:app/scale */
 export interface ScaleRequest { scale: Record<string, number> }

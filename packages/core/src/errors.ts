@@ -48,6 +48,7 @@ export const errorCatalogue = {
   USER_EXISTS: { status: 409, exit: 5, title: 'A user with that name already exists' },
   SERVICE_NOT_FOUND: { status: 404, exit: 4, title: 'No such service in the app' },
   RELEASE_NOT_FOUND: { status: 404, exit: 4, title: 'No such release' },
+  RELEASE_IMAGES_GONE: { status: 410, exit: 4, title: 'The images of that release were pruned; it cannot be rolled back to' },
   SERVICE_NOT_PROVISIONED: { status: 409, exit: 5, title: 'The data service is in the spec but has not been created yet' },
   SERVICE_IMAGE_UNAVAILABLE: { status: 503, exit: 9, title: 'The image a data service needs is not on the engine' },
   SERVICE_NOT_READY: { status: 503, exit: 7, title: 'A data service did not become ready in time' },

@@ -7,4 +7,6 @@ export * from './scale.js';
 export * from './logs.js';
 export * from './run-protocol.js';
 export * from './backup-stream.js';
+export * from './env.js';
+export * from './releases.js';
 export * from './domains.js';
