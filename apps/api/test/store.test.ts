@@ -211,7 +211,7 @@ describe.each(storeDrivers)(
         const r2 = await store.createRelease({ app, buildId: 'b2', spec, images: {}, env: {} });
         expect(r1).toEqual({
           id: 'v1', app, version: 1, buildId: 'b1', spec: richSpec, images: { www: 'sha256:aa' }, env: { KEY: 'v=1' },
-          status: 'pending', createdAt: expect.any(Date),
+          status: 'pending', createdAt: expect.any(Date), cause: { kind: 'push' }, actor: null,
         });
         expect([r2.id, r2.version, r2.status]).toEqual(['v2', 2, 'pending']);
         expect(await store.getRelease(app, 'v1')).toEqual(r1);

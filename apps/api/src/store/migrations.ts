@@ -146,6 +146,16 @@ CREATE TABLE app_https (
 );
 `,
   },
+  {
+    id: '0006_release_meta',
+    sql: `
+-- What made a release and who: a push (build_id), an env change (the names
+-- set and unset, never values) or a rollback (to vN). Older rows read as pushes.
+ALTER TABLE releases ADD COLUMN kind text NOT NULL DEFAULT 'push' CHECK (kind IN ('push', 'env', 'rollback'));
+ALTER TABLE releases ADD COLUMN actor text;
+ALTER TABLE releases ADD COLUMN cause jsonb NOT NULL DEFAULT '{}';
+`,
+  },
 ];
 
 /** Arbitrary constant shared by every paas process: the migration lock. */

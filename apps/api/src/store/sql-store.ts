@@ -1,11 +1,12 @@
-import { PaasError, type AppSpec } from '@paas/core';
+import { PaasError, applyEnvChange, checkEnvKey, checkEnvTotal, checkEnvValue } from '@paas/core';
 import { FOREIGN_KEY_VIOLATION, UNIQUE_VIOLATION, isDbError, type Db, type Queryable } from './db.js';
-import type { AppRow, BuildRow, DataServiceRow, DomainRow, EventRow, HttpsRow, ReleaseRow, RetainedLogLine, RetainedLogQuery, Store, UserRow } from './types.js';
+import type { AppRow, BuildRow, DataServiceRow, DomainRow, EventRow, HttpsRow, NewRelease, ReleaseRow, RetainedLogLine, RetainedLogQuery, Store, UserRow } from './types.js';
 
 const USER_COLS = `name, admin, created_at AS "createdAt"`;
 const APP_COLS = `name, owner, created_at AS "createdAt"`;
 const BUILD_COLS = `id, app, number, status, clean, error, created_at AS "createdAt", finished_at AS "finishedAt"`;
-const RELEASE_COLS = `id, app, version, build_id AS "buildId", spec, images, env, status, created_at AS "createdAt"`;
+const RELEASE_COLS = `id, app, version, build_id AS "buildId", spec, images, env, status, created_at AS "createdAt",
+  cause || jsonb_build_object('kind', kind) AS cause, actor`;
 const EVENT_COLS = `id, app, actor, action, detail, at`;
 const DATA_COLS = `app, name, type, credentials, created_at AS "createdAt"`;
 const HTTPS_COLS = `app, redirect, hsts_max_age AS "hstsMaxAge"`;
@@ -205,24 +206,64 @@ export class SqlStore implements Store {
 
   // releases
 
-  async createRelease(r: {
-    app: string;
-    buildId: string;
-    spec: AppSpec;
-    images: Record<string, string>;
-    env: Record<string, string>;
-  }): Promise<ReleaseRow> {
+  async createRelease(r: NewRelease): Promise<ReleaseRow> {
+    const { kind, ...cause } = r.cause ?? { kind: 'push' };
     return this.db.transaction(async (tx) => {
       await lockApp(tx, r.app);
       const rows = await tx.query<ReleaseRow>(
-        `INSERT INTO releases (app, version, id, build_id, spec, images, env, status)
-         SELECT $1, v, 'v' || v, $2, $3::jsonb, $4::jsonb, $5::jsonb, 'pending'
+        `INSERT INTO releases (app, version, id, build_id, spec, images, env, status, kind, cause, actor)
+         SELECT $1, v, 'v' || v, $2, $3::jsonb, $4::jsonb, $5::jsonb, 'pending', $6, $7::jsonb, $8
          FROM (SELECT coalesce(max(version), 0) + 1 AS v FROM releases WHERE app = $1) AS next
          RETURNING ${RELEASE_COLS}`,
         // Serialised here: pg would turn a JS array into a Postgres array, not JSON.
-        [r.app, r.buildId, JSON.stringify(r.spec), JSON.stringify(r.images), JSON.stringify(r.env)],
+        [r.app, r.buildId, JSON.stringify(r.spec), JSON.stringify(r.images), JSON.stringify(r.env), kind, JSON.stringify(cause), r.actor ?? null],
       );
       return one(rows);
+    });
+  }
+
+  // app-wide env
+
+  async getAppEnv(app: string): Promise<Record<string, string>> {
+    const rows = await this.db.query<{ key: string; value: string }>('SELECT key, value FROM app_env WHERE app = $1 ORDER BY key', [app]);
+    return Object.fromEntries(rows.map((r) => [r.key, r.value]));
+  }
+
+  async updateAppEnv(app: string, set: Record<string, string>, unset: readonly string[]): Promise<Record<string, string>> {
+    checkEnv(set);
+    for (const k of unset) checkEnvKey(k);
+    return this.db.transaction(async (tx) => {
+      await lockApp(tx, app);
+      const rows = await tx.query<{ key: string; value: string }>('SELECT key, value FROM app_env WHERE app = $1', [app]);
+      // Checked on the result, before anything is written: a change past the total changes nothing.
+      const next = applyEnvChange(Object.fromEntries(rows.map((r) => [r.key, r.value])), { set, unset: [...unset] });
+      if (unset.length > 0) await tx.query('DELETE FROM app_env WHERE app = $1 AND key = ANY($2::text[])', [app, [...unset]]);
+      const keys = Object.keys(set);
+      if (keys.length > 0) {
+        await tx.query(
+          `INSERT INTO app_env (app, key, value) SELECT $1, t.key, t.value FROM unnest($2::text[], $3::text[]) AS t(key, value)
+           ON CONFLICT (app, key) DO UPDATE SET value = EXCLUDED.value`,
+          [app, keys, keys.map((k) => set[k] as string)],
+        );
+      }
+      return Object.fromEntries(Object.keys(next).sort().map((k) => [k, next[k] as string]));
+    });
+  }
+
+  async replaceAppEnv(app: string, env: Record<string, string>): Promise<void> {
+    checkEnv(env);
+    checkEnvTotal(env);
+    await this.db.transaction(async (tx) => {
+      await lockApp(tx, app);
+      await tx.query('DELETE FROM app_env WHERE app = $1', [app]);
+      const keys = Object.keys(env);
+      if (keys.length > 0) {
+        await tx.query(`INSERT INTO app_env (app, key, value) SELECT $1, t.key, t.value FROM unnest($2::text[], $3::text[]) AS t(key, value)`, [
+          app,
+          keys,
+          keys.map((k) => env[k] as string),
+        ]);
+      }
     });
   }
 
@@ -394,6 +435,11 @@ export class SqlStore implements Store {
       [app, limit],
     );
   }
+}
+
+/** Names and values the app env can hold (a NUL cannot be in Postgres text, nor in a process environment). */
+function checkEnv(env: Record<string, string>): void {
+  for (const [k, v] of Object.entries(env)) checkEnvValue(checkEnvKey(k), v);
 }
 
 /** Row lock on the app: serialises per-app numbering; throws APP_NOT_FOUND. */

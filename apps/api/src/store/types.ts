@@ -1,4 +1,4 @@
-import type { AppSpec } from '@paas/core';
+import type { AppSpec, ReleaseCause } from '@paas/core';
 
 export interface UserRow { name: string; admin: boolean; createdAt: Date }
 export interface AppRow { name: string; owner: string; createdAt: Date }
@@ -28,6 +28,21 @@ export interface ReleaseRow {
   env: Record<string, string>;
   status: ReleaseStatus;
   createdAt: Date;
+  /** What made it: kind, and the env names set/unset or the release rolled back to. */
+  cause: ReleaseCause;
+  /** The user who made it; null for releases from before it was recorded. */
+  actor: string | null;
+}
+
+/** What createRelease needs; `cause` defaults to a push, `actor` to unknown. */
+export interface NewRelease {
+  app: string;
+  buildId: string;
+  spec: AppSpec;
+  images: Record<string, string>;
+  env: Record<string, string>;
+  cause?: ReleaseCause;
+  actor?: string;
 }
 
 /** A line a retired instance wrote, kept for paas logs. */
@@ -99,13 +114,20 @@ export interface Store {
   listBuilds(app: string): Promise<BuildRow[]>;                 // newest first
 
   // releases
-  createRelease(r: { app: string; buildId: string; spec: AppSpec; images: Record<string, string>; env: Record<string, string> }): Promise<ReleaseRow>; // status pending, version = max + 1
+  createRelease(r: NewRelease): Promise<ReleaseRow>; // status pending, version = max + 1
   /** In one transaction: the given release becomes active, the previously active one superseded. */
   activateRelease(app: string, id: string): Promise<void>;
   failRelease(app: string, id: string): Promise<void>;
   getRelease(app: string, id: string): Promise<ReleaseRow | null>;
   getActiveRelease(app: string): Promise<ReleaseRow | null>;
   listReleases(app: string): Promise<ReleaseRow[]>;            // newest first
+
+  // app-wide env (paas env): values are secrets, never log them
+  getAppEnv(app: string): Promise<Record<string, string>>;
+  /** Sets and unsets names in one transaction; throws ENV_TOO_LARGE (nothing changed) past the total, APP_NOT_FOUND. Returns the new env. */
+  updateAppEnv(app: string, set: Record<string, string>, unset: readonly string[]): Promise<Record<string, string>>;
+  /** Replaces the whole env (a rollback restores its release's). */
+  replaceAppEnv(app: string, env: Record<string, string>): Promise<void>;
 
   // reconcile after a crash: running builds → failed, pending releases → failed; returns how many
   failInterrupted(): Promise<{ builds: number; releases: number }>;
