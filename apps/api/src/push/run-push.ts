@@ -1,10 +1,12 @@
 import { buildImage } from '@paas/builders';
-import { PaasError, hasWebService, type AppSpec, type CodeService, type ErrorBody } from '@paas/core';
+import { PaasError, type AppSpec, type CodeService, type ErrorBody } from '@paas/core';
 import type Dockerode from 'dockerode';
 import { DeployError, type Deployer, type Emit } from '../deploy/deployer.js';
-import { appUrl } from '../deploy/routes-for-app.js';
 import type { AppLocks } from '../locks.js';
 import type { Provisioner } from '../provision/provisioner.js';
+import { pruneUnderLock } from '../releases/prune-images.js';
+import { doneEvent, rollOut } from '../releases/roll-out.js';
+import { isUnchanged } from '../releases/same-release.js';
 import type { Runtime } from '../runtime/types.js';
 import type { Store } from '../store/types.js';
 import { BuildLog } from './build-log.js';
@@ -22,6 +24,8 @@ export interface PushDeps {
   buildCaFile: string | undefined;
   buildMemoryBytes: number;
   buildCpuShares: number;
+  /** Images of the newest this-many releases are kept (PAAS_KEEP_RELEASES). */
+  keepReleases: number;
 }
 
 export interface PushInput {
@@ -72,23 +76,37 @@ export async function runPush(deps: PushDeps, input: PushInput): Promise<string 
     }
     await provisioning;
 
-    const release = await store.createRelease({ app, buildId, spec, images, env: {} });
-    const old = await deps.deployer.deploy(release, emitAndLog);
+    // The env snapshot: the app env now (paas env set, staged ones included).
+    const env = await store.getAppEnv(app);
+    const active = await store.getActiveRelease(app);
+    if (active && (await isUnchanged(deps.runtime, active, { spec, images, env }))) {
+      // Same code, spec and env: no release; this build's images are pruned as unused.
+      await input.unlock();
+      input.background(pruneUnderLock(deps, app).catch(() => undefined));
+      await store.finishBuild(buildId, 'succeeded');
+      await store.addEvent({ app, actor: input.actor, action: 'push', detail: { build: buildId, unchanged: active.id } });
+      emitAndLog(doneEvent(deps, active, `nothing changed: ${active.id} keeps serving`));
+      await log.flush();
+      return active.id;
+    }
     // Live: the lock goes at the switch, and the old instances are drained
     // in the background, so `paas push` ends when the app is live.
-    await input.unlock();
-    input.background(
-      deps.deployer
-        .retire(app, old)
-        .then(() => pruneUnderLock(deps, app))
-        .catch(() => undefined),
-    );
+    const release = await rollOut(deps, {
+      app,
+      actor: input.actor,
+      buildId,
+      spec,
+      images,
+      env,
+      cause: { kind: 'push' },
+      emit: emitAndLog,
+      unlock: input.unlock,
+      background: input.background,
+    });
     await store.finishBuild(buildId, 'succeeded');
     await store.addEvent({ app, actor: input.actor, action: 'push', detail: { build: buildId, release: release.id } });
-    if (old.length > 0) emitAndLog({ type: 'log', line: `retiring ${old.length} old instance${old.length === 1 ? '' : 's'} in the background` });
-    // A workers-only release has no page: a URL here would answer 404.
-    const url = hasWebService(spec) ? { url: appUrl(app, deps.domain, deps.routerPort) } : {};
-    emitAndLog({ type: 'done', release: release.id, ...url });
+    // A workers-only release has no page: doneEvent gives a URL only with a web service.
+    emitAndLog(doneEvent(deps, release));
     await log.flush();
     return release.id;
   } catch (err) {
@@ -121,27 +139,6 @@ async function buildService(deps: PushDeps, input: PushInput, service: CodeServi
   }
   if (imageId === undefined) throw new PaasError('BUILD_FAILED', `the build of ${service.name} produced no image`);
   return imageId;
-}
-
-/** Releases whose images are kept, for rollback: the active one and the ones before it. */
-export const KEPT_RELEASES = 5;
-
-/** Removes the images of failed releases and of releases older than the last KEPT_RELEASES. */
-/** Pruning needs the lock: a push that started meanwhile builds an image no release names yet. Skipped then; the next push prunes. */
-async function pruneUnderLock(deps: PushDeps, app: string): Promise<void> {
-  const release = await deps.locks.tryAcquire(app);
-  if (!release) return;
-  try {
-    await pruneImages(deps, app);
-  } finally {
-    await release();
-  }
-}
-
-async function pruneImages(deps: PushDeps, app: string): Promise<void> {
-  const releases = (await deps.store.listReleases(app)).filter((r) => r.status === 'active' || r.status === 'superseded');
-  const keep = releases.slice(0, KEPT_RELEASES).flatMap((r) => Object.values(r.images));
-  if (keep.length > 0) await deps.runtime.removeAppImages(app, keep);
 }
 
 export function asPaasError(err: unknown): PaasError {

@@ -1,10 +1,11 @@
-import { PaasError, checkAppName, type AppDetail, type AppInfo, type BuildInfo, type InstanceInfo, type ReleaseInfo } from '@paas/core';
+import { PaasError, checkAppName, type AppDetail, type AppInfo, type BuildInfo, type InstanceInfo } from '@paas/core';
 import type { FastifyInstance } from 'fastify';
 import { loadApp, requireUser } from '../auth.js';
 import { appUrl } from '../deploy/routes-for-app.js';
 import { destroyApp } from '../deploy/destroy-app.js';
 import { instanceStatus, routedTargets, toInstanceInfo } from '../operate/instance-info.js';
 import type { Platform } from '../platform.js';
+import { toReleaseInfo } from '../releases/release-info.js';
 import type { AppRow } from '../store/types.js';
 
 export function registerAppRoutes(app: FastifyInstance, p: Platform): void {
@@ -55,15 +56,7 @@ export function registerAppRoutes(app: FastifyInstance, p: Platform): void {
       instances: instances
         .map((i): InstanceInfo => toInstanceInfo(i, instanceStatus(i, p.deployer, routed.get(i.service), row.name)))
         .sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }) || a.release.localeCompare(b.release, undefined, { numeric: true })),
-      releases: releases.map(
-        (r): ReleaseInfo => ({
-          id: r.id,
-          version: r.version,
-          build: r.buildId,
-          status: r.status,
-          createdAt: r.createdAt.toISOString(),
-        }),
-      ),
+      releases: releases.map(toReleaseInfo),
       builds: builds.map(
         (b): BuildInfo => ({
           id: b.id,

@@ -8,7 +8,7 @@ import { activeRelease, codeService, scaleApp } from '../operate/scale-app.js';
 import type { Platform } from '../platform.js';
 
 /** Answers with an NDJSON stream of events, as a push does; failures become the last `error` event. */
-async function stream(reply: FastifyReply, work: (emit: (e: PushEvent) => void) => Promise<void>): Promise<void> {
+export async function stream(reply: FastifyReply, work: (emit: (e: PushEvent) => void) => Promise<void>): Promise<void> {
   reply.hijack();
   const res = reply.raw;
   res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });

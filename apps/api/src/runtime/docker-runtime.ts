@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type Dockerode from 'dockerode';
 import type { Readable } from 'node:stream';
 import { PaasError } from '@paas/core';
@@ -413,6 +414,14 @@ export class DockerRuntime implements Runtime {
       removed++;
     }
     return removed;
+  }
+
+  async imageContent(ref: string): Promise<string | null> {
+    const info = await engineUnless404(this.docker.getImage(ref).inspect());
+    if (info === undefined) return null;
+    const c = info.Config;
+    const content = { layers: info.RootFS?.Layers ?? [], cmd: c?.Cmd, entrypoint: c?.Entrypoint, env: c?.Env, dir: c?.WorkingDir, user: c?.User };
+    return createHash('sha256').update(JSON.stringify(content)).digest('hex');
   }
 
   private async createContainer(

@@ -200,6 +200,12 @@ export interface Runtime {
   /** Removes this platform's images of the app, except those in `keep` (image references); returns how many it tried. */
   removeAppImages(app: string, keep?: readonly string[]): Promise<number>;
   /**
+   * What an image runs, apart from its labels (a push labels every image with
+   * its build): equal for two builds of unchanged code, null when the image
+   * is gone (pruned).
+   */
+  imageContent?(ref: string): Promise<string | null>;
+  /**
    * Exit code of the instance's most recent exit, also after the restart
    * policy started it again (when inspect no longer shows it); null if none.
    */
