@@ -83,19 +83,20 @@ export class ApiClient {
   }
 
   /**
-   * A scale or restart: POST a JSON body and yield the NDJSON events until
-   * `converged` or `error`. A stream that stops before either means the API
-   * went away (exit 9), never success.
+   * A scale, restart, env change or rollback: send a JSON body and yield the
+   * NDJSON events until the last one (`converged`, `done`, `env.stored` or
+   * `error`). A stream that stops before it means the API went away
+   * (exit 9), never success.
    */
-  async *operation(path: string, body: unknown): AsyncGenerator<PushEvent> {
+  async *operation(path: string, body: unknown, method: 'POST' | 'PATCH' = 'POST'): AsyncGenerator<PushEvent> {
     const text = JSON.stringify(body);
-    const res = await this.send('POST', path, { body: text, headers: { 'content-type': 'application/json' }, timeoutMs: undefined });
+    const res = await this.send(method, path, { body: text, headers: { 'content-type': 'application/json' }, timeoutMs: undefined });
     let finished = false;
     try {
       for await (const value of readNdjson(res)) {
         const event = value as PushEvent;
         yield event;
-        if (event.type === 'error' || event.type === 'converged') {
+        if (event.type === 'error' || event.type === 'converged' || event.type === 'done' || event.type === 'env.stored') {
           finished = true;
           return;
         }

@@ -60,9 +60,14 @@ export class PushRenderer {
         this.service = undefined;
         return undefined;
       case 'done':
+        // A push or env change that changed nothing made no release: say so, and which one serves.
+        if (event.note !== undefined) this.out.step(event.note);
         // No url: the release runs only workers, and a URL would answer 404.
-        this.out.step(event.url !== undefined ? `Live at ${event.url}` : `Released ${event.release} (no web service: workers only)`);
+        else this.out.step(event.url !== undefined ? `Live at ${event.url}` : `Released ${event.release} (no web service: workers only)`);
         return event;
+      case 'env.stored':
+        this.out.step(event.note);
+        return undefined;
       case 'error':
         throw new PushFailed(PaasError.fromBody(event.error), event.logs ?? []);
       default:

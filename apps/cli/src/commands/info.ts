@@ -122,7 +122,7 @@ Examples:
       ctx.out.line();
       ctx.out.section('Releases');
       if (app.releases.length === 0) ctx.out.line('(none yet)');
-      for (const line of table(app.releases.slice(0, 5).map((r) => [r.id, r.status, `build ${r.build}`, r.createdAt]))) ctx.out.line(line);
+      for (const line of table(app.releases.slice(0, 5).map((r) => [r.id, r.status, r.description ?? `build ${r.build}`, r.createdAt]))) ctx.out.line(line);
       ctx.out.line();
       ctx.out.section('Builds');
       if (app.builds.length === 0) ctx.out.line('(none yet)');
