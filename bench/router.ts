@@ -9,6 +9,11 @@
  * of BENCH_SECONDS each); then open-loop 1,000 req/s latency direct vs router,
  * and over HTTPS nginx vs router. Every process it starts is stopped at the
  * end, on failure, and on SIGINT/SIGTERM.
+ *
+ * BENCH_BASELINE_ROUTER=/path/to/apps/router/dist/server.js (an earlier
+ * build, e.g. from `git archive <commit> apps/router`) adds that router's
+ * plain HTTP to the same rounds, so a change is compared with what it
+ * replaced under the same background load.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -26,6 +31,7 @@ const warmupSeconds = 3;
 const rate = 1_000;
 const rateSeconds = Number(process.env.BENCH_RATE_SECONDS ?? 10);
 const host = 'bench.localhost';
+const baselineJs = process.env.BENCH_BASELINE_ROUTER;
 
 const children = new Children();
 const dir = await mkdtemp(join(tmpdir(), 'paas-router-bench-'));
@@ -112,6 +118,14 @@ try {
   const [clusterPort, clusterTlsPort] = [await freePort(), await freePort()];
   const cluster = await startPaasRouter(children, { home: join(dir, 'cluster'), port: clusterPort, controlPort: await freePort(), workers: 2, host, upstreamPort, tls: { port: clusterTlsPort, cert } });
 
+  const baseline = baselineJs === undefined ? null : {
+    single: await freePort(),
+    cluster: await freePort(),
+  };
+  if (baseline !== null) {
+    await startPaasRouter(children, { home: join(dir, 'base-single'), port: baseline.single, controlPort: await freePort(), workers: 1, host, upstreamPort, serverJs: baselineJs });
+    await startPaasRouter(children, { home: join(dir, 'base-cluster'), port: baseline.cluster, controlPort: await freePort(), workers: 2, host, upstreamPort, serverJs: baselineJs });
+  }
   const http = (port: number): string => `http://127.0.0.1:${port}/`;
   const https = (port: number): string => `https://127.0.0.1:${port}/`;
   const targets = [
@@ -122,6 +136,10 @@ try {
     { name: 'nginx TLS (2 workers)', url: https(nginxTlsPort) },
     { name: 'router TLS (1 proc)', url: https(singleTlsPort) },
     { name: 'router TLS (2 workers)', url: https(clusterTlsPort) },
+    ...(baseline === null ? [] : [
+      { name: 'baseline router (1 proc)', url: http(baseline.single) },
+      { name: 'baseline router (2 wkrs)', url: http(baseline.cluster) },
+    ]),
   ];
   const measured = await measureRounds(targets);
   const [direct, nginx, router, clustered, nginxTls, routerTls, clusteredTls] = measured as [Measured, Measured, Measured, Measured, Measured, Measured, Measured];
@@ -142,6 +160,11 @@ try {
   console.log(`\nmedians of the per-round ratios:`);
   console.log(`router/nginx            ${ratio(router, nginx).toFixed(2)}x  (target ≥ 0.35; before the TLS and hardening work: 0.52)`);
   console.log(`cluster/nginx           ${ratio(clustered, nginx).toFixed(2)}x  (target ≥ 0.50; before: 0.62)`);
+  if (baseline !== null) {
+    const [baseSingle, baseCluster] = measured.slice(7) as [Measured, Measured];
+    console.log(`baseline router/nginx   ${ratio(baseSingle, nginx).toFixed(2)}x   router/baseline  ${ratio(router, baseSingle).toFixed(2)}x  (same rounds)`);
+    console.log(`baseline cluster/nginx  ${ratio(baseCluster, nginx).toFixed(2)}x   cluster/baseline ${ratio(clustered, baseCluster).toFixed(2)}x  (same rounds)`);
+  }
   console.log(`router TLS/nginx TLS    ${ratio(routerTls, nginxTls).toFixed(2)}x  (target ≥ 0.5)`);
   console.log(`cluster TLS/nginx TLS   ${ratio(clusteredTls, nginxTls).toFixed(2)}x`);
   console.log(`added p99 at ${rate} req/s, router over direct (HTTP):        ${addedP99.toFixed(3)} ms  (target ≤ 2 ms)`);

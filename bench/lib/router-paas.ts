@@ -14,10 +14,10 @@ const serverJs = fileURLToPath(new URL('../../apps/router/dist/server.js', impor
  */
 export async function startPaasRouter(
   children: Children,
-  opts: { home: string; port: number; controlPort: number; workers: number; host: string; upstreamPort: number; tls?: { port: number; cert: BenchCert } },
+  opts: { home: string; port: number; controlPort: number; workers: number; host: string; upstreamPort: number; tls?: { port: number; cert: BenchCert }; serverJs?: string },
 ): Promise<{ stop(): Promise<void> }> {
   const token = randomBytes(24).toString('hex');
-  const child = children.start(`paas router (${opts.workers} worker(s))`, process.execPath, [serverJs], {
+  const child = children.start(`paas router (${opts.workers} worker(s))`, process.execPath, [opts.serverJs ?? serverJs], {
     ...process.env,
     PAAS_HOME: opts.home,
     PAAS_ROUTER_HOST: '127.0.0.1',

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { hostKey } from '../src/host.js';
+import { trustCheck } from '../src/trusted-proxies.js';
 
 const token = 'a'.repeat(32);
 
@@ -54,5 +55,20 @@ describe('hostKey', () => {
     expect(hostKey('a:b:c')).toBe('');
     expect(hostKey('[::1]:x')).toBe('');
     expect(hostKey('[::1]junk')).toBe('');
+  });
+});
+
+describe('trustCheck', () => {
+  it('matches addresses and ranges of both families, IPv4 peers of a dual-stack socket included', () => {
+    expect(trustCheck([])).toBeNull();
+    const trusted = trustCheck(['10.1.0.0/16', '192.0.2.7', 'fd00::/8'])!;
+    expect(trusted('10.1.200.3')).toBe(true);
+    expect(trusted('::ffff:10.1.0.9')).toBe(true);
+    expect(trusted('192.0.2.7')).toBe(true);
+    expect(trusted('192.0.2.8')).toBe(false);
+    expect(trusted('10.2.0.1')).toBe(false);
+    expect(trusted('fd12::1')).toBe(true);
+    expect(trusted('fe80::1')).toBe(false);
+    expect(trusted('')).toBe(false);
   });
 });
