@@ -102,11 +102,14 @@ export class HttpRouterControl implements RouterControl, TlsControl {
   }
 }
 
-/** `: CODE` from a router error body, nothing else of it. */
+/** `: CODE path: message` from a router error body (the router never puts a key or certificate in one). */
 function routerCode(text: string): string {
   try {
-    const code = (JSON.parse(text) as { code?: unknown }).code;
-    return typeof code === 'string' && /^[A-Z_]{1,40}$/.test(code) ? `: ${code}` : '';
+    const body = JSON.parse(text) as { code?: unknown; path?: unknown; message?: unknown };
+    if (typeof body.code !== 'string' || !/^[A-Z_]{1,40}$/.test(body.code)) return '';
+    const path = typeof body.path === 'string' && /^[\w.]{0,60}$/.test(body.path) && body.path !== '' ? ` ${body.path}` : '';
+    const message = typeof body.message === 'string' && !body.message.includes('-----') ? `: ${body.message.slice(0, 160)}` : '';
+    return `: ${body.code}${path}${message}`;
   } catch {
     return '';
   }

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerApps } from './commands/apps.js';
 import { registerBackup } from './commands/backup.js';
+import { registerCerts } from './commands/certs.js';
 import { registerCreate } from './commands/create.js';
 import { registerDestroy } from './commands/destroy.js';
 import { registerEnv } from './commands/env.js';
@@ -78,6 +79,7 @@ Examples:
   registerRun(program, ctx);
   registerBackup(program, ctx);
   registerRestore(program, ctx);
+  registerCerts(program, ctx);
   registerDomain(program, ctx);
   registerHttps(program, ctx);
   return program;

@@ -12,9 +12,10 @@ const MAX_PEM = 64 * 1024;
  * before anything is stored), DELETE an own one. Errors never echo the key.
  */
 export function registerCertRoutes(app: FastifyInstance, p: Platform): void {
-  const manager = (): Certificates => {
-    if (!p.certificates) throw new PaasError('INTERNAL', 'certificates are not set up in this API process');
-    return p.certificates;
+  const manager = (): Required<Certificates> => {
+    const c = p.certificates;
+    if (!c?.list || !c.add || !c.remove) throw new PaasError('INTERNAL', 'certificates are not set up in this API process');
+    return c as Required<Certificates>;
   };
 
   app.get('/v1/apps/:app/certs', async (request): Promise<CertList> => {

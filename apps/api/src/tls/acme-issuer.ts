@@ -58,6 +58,8 @@ export class AcmeIssuer implements Issuer {
       try {
         await client.completeChallenge(challenge);
         await client.waitForValidStatus(challenge);
+      } catch (err) {
+        throw new AcmeFailure(await problemOf(client, order, host, err));
       } finally {
         await this.#setChallenge(challenge.token, undefined).catch(() => undefined);
       }
@@ -100,4 +102,24 @@ export class AcmeIssuer implements Issuer {
     this.#client.catch(() => (this.#client = undefined));
     return this.#client;
   }
+}
+
+/**
+ * `HTTP-01 validation of HOST failed (connection): <the CA's detail>`, read
+ * from the challenge's problem document; the error's own message otherwise.
+ */
+async function problemOf(client: acme.Client, order: acme.Order, host: string, err: unknown): Promise<string> {
+  const fallback = String((err as Error)?.message ?? err).split('\n')[0] ?? '';
+  try {
+    for (const authz of await client.getAuthorizations(order)) {
+      const problem = authz.challenges.find((c) => c.type === 'http-01')?.error as { type?: string; detail?: string } | undefined;
+      if (problem?.detail) {
+        const type = problem.type?.replace('urn:ietf:params:acme:error:', '');
+        return `HTTP-01 validation of ${host} failed${type ? ` (${type})` : ''}: ${problem.detail}`;
+      }
+    }
+  } catch {
+    // The order is gone: the first message is all there is.
+  }
+  return `HTTP-01 validation of ${host} failed: ${fallback}`;
 }

@@ -9,7 +9,7 @@ import { checkPair, readFacts, type CertFacts } from './inspect-pair.js';
 import { isPlatformDue, loadPlatformCert, type PlatformCert } from './platform-cert.js';
 import { isDueForRenewal } from './renewal.js';
 import { TlsPusher } from './tls-pusher.js';
-import { buildTlsSet, type ServedPair } from './tls-set.js';
+import { buildTlsSet, isServableName, type ServedPair } from './tls-set.js';
 
 export interface CertificateManagerOptions {
   config: Pick<ApiConfig, 'home' | 'domain' | 'tlsCertFile' | 'tlsKeyFile' | 'tlsRenewIntervalMs' | 'tlsSyncIntervalMs'>;
@@ -125,7 +125,9 @@ export class CertificateManager implements Certificates {
         else if (record.source === 'acme' && record.cert && isDue(record.cert, this.#now())) due.push({ app: domain.app, host: domain.name });
       }
     });
-    for (const { app, host } of due) await this.#order(app, host);
+    for (const { app, host } of due) {
+      await this.#order(app, host).catch((err: unknown) => this.o.log(`${app}: ordering a certificate for ${host} failed: ${(err as Error).message}`));
+    }
   }
 
   async list(app: string): Promise<CertList> {
@@ -187,7 +189,9 @@ export class CertificateManager implements Certificates {
     if (!this.o.issuer) return;
     for (const domain of await this.o.store.listDomains(app)) {
       const record = this.#records.get(domain.name);
-      if (!record || (record.source === 'acme' && record.status === 'pending')) void this.#order(app, domain.name);
+      if (!record || (record.source === 'acme' && record.status === 'pending')) {
+        void this.#order(app, domain.name).catch((err: unknown) => this.o.log(`${app}: ordering a certificate for ${domain.name} failed: ${(err as Error).message}`));
+      }
     }
   }
 
@@ -233,7 +237,7 @@ export class CertificateManager implements Certificates {
           }
           await this.#write({ host, app, source: 'acme', status: 'issued', cert: outcome.cert, key: outcome.key, updatedAt: at });
           this.o.log(`${app}: certificate for ${host} issued (until ${readFacts(outcome.cert).notAfter.toISOString()})`);
-          await this.#push();
+          await this.#push().catch((err: unknown) => this.o.log(`${app}: the router did not take the certificate of ${host} yet: ${(err as Error).message}`));
         });
       });
       this.#orders = run.catch(() => undefined);
@@ -276,7 +280,8 @@ export class CertificateManager implements Certificates {
       if (!record.cert || !record.key) continue;
       served.push({ fingerprint: readFacts(record.cert).fingerprint, cert: record.cert, key: record.key, hosts: [record.host] });
     }
-    const platformPair = platform ? { fingerprint: platform.fingerprint, cert: platform.cert, key: platform.key, hosts: platform.names } : undefined;
+    // `*.localhost` is no name the router takes (a wildcard needs two labels after it): it is the default certificate anyway.
+    const platformPair = platform ? { fingerprint: platform.fingerprint, cert: platform.cert, key: platform.key, hosts: platform.names.filter(isServableName) } : undefined;
     return buildTlsSet(platformPair, served);
   }
 

@@ -24,6 +24,11 @@ export function buildTlsSet(platform: ServedPair | undefined, hosts: ServedPair[
   return platform ? { certificates, defaultId: platform.fingerprint } : { certificates };
 }
 
+/** A name the router serves by SNI: exact, or `*.` and at least two more labels (as route hosts). */
+export function isServableName(name: string): boolean {
+  return !name.startsWith('*.') || name.slice(2).includes('.');
+}
+
 /** What a set looks like without keys and version: equal shapes mean the router serves what we would send. */
 export function shapeOf(set: Pick<TlsSet, 'certificates' | 'defaultId'> | TlsSummary): string {
   const certs = set.certificates.map((c) => `${c.id}=${[...c.hosts].sort().join(',')}`).sort();
