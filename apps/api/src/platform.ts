@@ -22,7 +22,7 @@ export interface Certificates {
   /** `paas certs add`: checks the pair (CERT_* errors) and serves it for HOST. */
   add?(app: string, host: string, cert: string, key: string, actor: string): Promise<CertInfo>;
   /** `paas certs rm`: an own certificate only (CERT_NOT_FOUND otherwise). */
-  remove(app: string, host: string, actor: string): Promise<void>;
+  remove?(app: string, host: string, actor: string): Promise<void>;
 }
 
 /** Everything a request handler may use, built once by server.ts (or a test). */
