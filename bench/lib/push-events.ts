@@ -8,7 +8,12 @@ import { cliBin, type Platform } from '../../test/src/harness/platform.js';
  * when it fails.
  */
 export async function pushWithEvents(p: Platform, dir: string, onEvent: (e: PushEvent) => void): Promise<void> {
-  const child = spawn(process.execPath, [cliBin, 'push', '--json'], { cwd: dir, env: p.env });
+  return paasWithEvents(p, dir, ['push', '--json'], onEvent);
+}
+
+/** Runs any `paas … --json` command that prints events (push, env set, rollback), as pushWithEvents does. */
+export async function paasWithEvents(p: Platform, dir: string, args: string[], onEvent: (e: PushEvent) => void): Promise<void> {
+  const child = spawn(process.execPath, [cliBin, ...args], { cwd: dir, env: p.env });
   let buffer = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => {
@@ -19,7 +24,7 @@ export async function pushWithEvents(p: Platform, dir: string, onEvent: (e: Push
   });
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? -1)));
-  if (code !== 0) throw new Error(`push failed (${code}):\n${err}`);
+  if (code !== 0) throw new Error(`paas ${args[0]} failed (${code}):\n${err}`);
 }
 
 export function p50(values: number[]): number {
