@@ -3,6 +3,9 @@ import type { Store } from './store/types.js';
 
 export type Release = () => Promise<void>;
 
+/** The longest an operation waits for this process's housekeeping of the app before trying the lock as usual. */
+const HOUSEKEEPING_WAIT_MS = 60_000;
+
 /**
  * One operation (push, scale, restart, destroy, a reconcile pass) per app
  * at a time, across every API process on one database: the lock lives in
@@ -15,6 +18,35 @@ export class AppLocks {
     private readonly waitMs = 500,
   ) {}
 
+  /** Housekeeping of this process holding an app's lock (pruning images): an operation waits for it instead of failing. */
+  readonly #housekeeping = new Map<string, Promise<void>>();
+
+  /**
+   * Runs background work (image pruning) under the app's lock when it is
+   * free, and skips it when not. An operation that arrives meanwhile waits
+   * until it is over: a user's second command in a row never gets
+   * DEPLOY_LOCKED because of the first one's clean-up.
+   */
+  async housekeep(app: string, work: () => Promise<void>): Promise<boolean> {
+    const release = await this.store.tryLockApp(app);
+    if (!release) return false;
+    const done = (async () => {
+      try {
+        await work();
+      } finally {
+        await release();
+      }
+    })();
+    const settled = done.catch(() => undefined);
+    this.#housekeeping.set(app, settled);
+    try {
+      await done;
+    } finally {
+      if (this.#housekeeping.get(app) === settled) this.#housekeeping.delete(app);
+    }
+    return true;
+  }
+
   /** Takes the app's lock or returns null at once when it is held. */
   tryAcquire(app: string): Promise<Release | null> {
     return this.store.tryLockApp(app);
@@ -25,6 +57,8 @@ export class AppLocks {
    * milliseconds); throws DEPLOY_LOCKED when another operation keeps it.
    */
   async acquire(app: string, what = 'operation'): Promise<Release> {
+    const housekeeping = this.#housekeeping.get(app);
+    if (housekeeping) await Promise.race([housekeeping, new Promise((r) => setTimeout(r, HOUSEKEEPING_WAIT_MS).unref())]);
     const deadline = Date.now() + this.waitMs;
     for (let delay = 25; ; delay = Math.min(delay * 2, 250)) {
       const release = await this.store.tryLockApp(app);

@@ -35,16 +35,13 @@ export interface PruneDeps {
 /**
  * Removes the app's images that no kept release names. Needs the app's
  * lock: a push that started meanwhile builds an image no release names yet.
- * Skipped then; the next release prunes.
+ * Skipped then; the next release prunes. An operation arriving while it
+ * runs waits for it (AppLocks.housekeep).
  */
 export async function pruneUnderLock(deps: PruneDeps, app: string): Promise<void> {
-  const release = await deps.locks.tryAcquire(app);
-  if (!release) return;
-  try {
+  await deps.locks.housekeep(app, async () => {
     const keep = imagesToKeep(await deps.store.listReleases(app), deps.keepReleases);
     // An app with no release that served keeps its images (nothing to compare with yet).
     if (keep.length > 0) await deps.runtime.removeAppImages(app, keep);
-  } finally {
-    await release();
-  }
+  });
 }
