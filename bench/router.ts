@@ -22,6 +22,7 @@ import { startNginxProxy, startUpstream } from './lib/router-nginx.js';
 import { startPaasRouter } from './lib/router-paas.js';
 import { Children, freePort } from './lib/router-procs.js';
 import { mergeRounds, runFixedRate, type FixedRateResult } from './lib/router-fixed-rate.js';
+import { cpuMs } from './lib/router-cpu.js';
 import { makeBenchCert } from './lib/router-tls.js';
 import { runWrk, type WrkResult } from './lib/router-wrk.js';
 
@@ -56,6 +57,8 @@ interface Measured {
   name: string;
   rounds: WrkResult[];
   rps: number;
+  /** CPU ms the proxy (or the upstream, for direct) used per 1,000 requests, per round. */
+  cpuPerK: number[];
 }
 
 /**
@@ -63,12 +66,17 @@ interface Measured {
  * that background load on a shared machine falls on all of them alike; the
  * ratios are taken per round, then their median.
  */
-async function measureRounds(targets: { name: string; url: string }[]): Promise<Measured[]> {
+async function measureRounds(targets: { name: string; url: string; pid: number }[]): Promise<Measured[]> {
   for (const t of targets) await runWrk(t.url, host, warmupSeconds);
-  const results: Measured[] = targets.map((t) => ({ name: t.name, rounds: [], rps: 0 }));
+  const results: Measured[] = targets.map((t) => ({ name: t.name, rounds: [], rps: 0, cpuPerK: [] }));
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 === 0 ? [...targets.keys()] : [...targets.keys()].reverse();
-    for (const i of order) results[i]!.rounds.push(await runWrk(targets[i]!.url, host, seconds));
+    for (const i of order) {
+      const before = cpuMs(targets[i]!.pid);
+      const r = await runWrk(targets[i]!.url, host, seconds);
+      results[i]!.rounds.push(r);
+      results[i]!.cpuPerK.push(((cpuMs(targets[i]!.pid) - before) * 1_000) / (r.rps * seconds));
+    }
     console.log(`round ${r + 1}/${rounds}  load ${loadavg()[0]!.toFixed(2)}  ` + results.map((m) => `${m.name} ${m.rounds[r]!.rps.toFixed(0)}`).join('  '));
   }
   console.log('');
@@ -77,7 +85,7 @@ async function measureRounds(targets: { name: string; url: string }[]): Promise<
     const p50 = median(m.rounds.map((x) => x.p50Ms));
     const p99 = median(m.rounds.map((x) => x.p99Ms));
     const errors = m.rounds.reduce((n, x) => n + x.errors + x.non2xx, 0);
-    console.log(`${m.name.padEnd(24)} ${m.rps.toFixed(0).padStart(8)} req/s   p50 ${p50.toFixed(2)} ms   p99 ${p99.toFixed(2)} ms   errors ${errors}   (medians of ${rounds} rounds)`);
+    console.log(`${m.name.padEnd(24)} ${m.rps.toFixed(0).padStart(8)} req/s   p50 ${p50.toFixed(2)} ms   p99 ${p99.toFixed(2)} ms   CPU ${median(m.cpuPerK).toFixed(0).padStart(4)} ms per 1k requests   errors ${errors}   (medians of ${rounds} rounds)`);
   }
   return results;
 }
@@ -104,15 +112,15 @@ const load = (): string => loadavg().map((n) => n.toFixed(2)).join(' ');
 let exitCode = 0;
 try {
   const upstreamPort = await freePort();
-  await startUpstream(children, dir, upstreamPort);
+  const upstreamPid = await startUpstream(children, dir, upstreamPort);
   console.log(`load average at start: ${load()} (${cpus().length} CPUs)`);
   console.log(`upstream: nginx, 1 worker, fixed 13-byte answer on 127.0.0.1:${upstreamPort}; wrk -t2 -c50, ${rounds} rounds of ${seconds} s per target in alternating order (after ${warmupSeconds} s warm-up each)\n`);
 
   const cert = await makeBenchCert(dir, host);
   const nginxPort = await freePort();
-  await startNginxProxy(children, dir, nginxPort, upstreamPort);
+  const nginxPid = await startNginxProxy(children, dir, nginxPort, upstreamPort);
   const nginxTlsPort = await freePort();
-  await startNginxProxy(children, dir, nginxTlsPort, upstreamPort, cert);
+  const nginxTlsPid = await startNginxProxy(children, dir, nginxTlsPort, upstreamPort, cert);
   const [singlePort, singleTlsPort] = [await freePort(), await freePort()];
   const single = await startPaasRouter(children, { home: join(dir, 'single'), port: singlePort, controlPort: await freePort(), workers: 1, host, upstreamPort, tls: { port: singleTlsPort, cert } });
   const [clusterPort, clusterTlsPort] = [await freePort(), await freePort()];
@@ -122,23 +130,23 @@ try {
     single: await freePort(),
     cluster: await freePort(),
   };
-  if (baseline !== null) {
-    await startPaasRouter(children, { home: join(dir, 'base-single'), port: baseline.single, controlPort: await freePort(), workers: 1, host, upstreamPort, serverJs: baselineJs });
-    await startPaasRouter(children, { home: join(dir, 'base-cluster'), port: baseline.cluster, controlPort: await freePort(), workers: 2, host, upstreamPort, serverJs: baselineJs });
-  }
+  const basePids = baseline === null ? null : {
+    single: (await startPaasRouter(children, { home: join(dir, 'base-single'), port: baseline.single, controlPort: await freePort(), workers: 1, host, upstreamPort, serverJs: baselineJs })).pid,
+    cluster: (await startPaasRouter(children, { home: join(dir, 'base-cluster'), port: baseline.cluster, controlPort: await freePort(), workers: 2, host, upstreamPort, serverJs: baselineJs })).pid,
+  };
   const http = (port: number): string => `http://127.0.0.1:${port}/`;
   const https = (port: number): string => `https://127.0.0.1:${port}/`;
   const targets = [
-    { name: 'direct', url: http(upstreamPort) },
-    { name: 'nginx (2 workers)', url: http(nginxPort) },
-    { name: 'paas router (1 proc)', url: http(singlePort) },
-    { name: 'paas router (2 workers)', url: http(clusterPort) },
-    { name: 'nginx TLS (2 workers)', url: https(nginxTlsPort) },
-    { name: 'router TLS (1 proc)', url: https(singleTlsPort) },
-    { name: 'router TLS (2 workers)', url: https(clusterTlsPort) },
-    ...(baseline === null ? [] : [
-      { name: 'baseline router (1 proc)', url: http(baseline.single) },
-      { name: 'baseline router (2 wkrs)', url: http(baseline.cluster) },
+    { name: 'direct', url: http(upstreamPort), pid: upstreamPid },
+    { name: 'nginx (2 workers)', url: http(nginxPort), pid: nginxPid },
+    { name: 'paas router (1 proc)', url: http(singlePort), pid: single.pid },
+    { name: 'paas router (2 workers)', url: http(clusterPort), pid: cluster.pid },
+    { name: 'nginx TLS (2 workers)', url: https(nginxTlsPort), pid: nginxTlsPid },
+    { name: 'router TLS (1 proc)', url: https(singleTlsPort), pid: single.pid },
+    { name: 'router TLS (2 workers)', url: https(clusterTlsPort), pid: cluster.pid },
+    ...(baseline === null || basePids === null ? [] : [
+      { name: 'baseline router (1 proc)', url: http(baseline.single), pid: basePids.single },
+      { name: 'baseline router (2 wkrs)', url: http(baseline.cluster), pid: basePids.cluster },
     ]),
   ];
   const measured = await measureRounds(targets);
@@ -156,17 +164,20 @@ try {
   await cluster.stop();
 
   const ratio = (a: Measured, b: Measured): number => median(a.rounds.map((r, i) => r.rps / b.rounds[i]!.rps));
+  // Requests per CPU-second relative to the other: what the throughput ratio would be with the same CPU for both.
+  const cpuRatio = (a: Measured, b: Measured): number => median(b.cpuPerK) / median(a.cpuPerK);
   const addedP99 = rateRouter.p99Ms - rateDirect.p99Ms;
   console.log(`\nmedians of the per-round ratios:`);
   console.log(`router/nginx            ${ratio(router, nginx).toFixed(2)}x  (target ≥ 0.35; before the TLS and hardening work: 0.52)`);
   console.log(`cluster/nginx           ${ratio(clustered, nginx).toFixed(2)}x  (target ≥ 0.50; before: 0.62)`);
   if (baseline !== null) {
     const [baseSingle, baseCluster] = measured.slice(7) as [Measured, Measured];
-    console.log(`baseline router/nginx   ${ratio(baseSingle, nginx).toFixed(2)}x   router/baseline  ${ratio(router, baseSingle).toFixed(2)}x  (same rounds)`);
-    console.log(`baseline cluster/nginx  ${ratio(baseCluster, nginx).toFixed(2)}x   cluster/baseline ${ratio(clustered, baseCluster).toFixed(2)}x  (same rounds)`);
+    console.log(`baseline router/nginx   ${ratio(baseSingle, nginx).toFixed(2)}x   router/baseline  ${ratio(router, baseSingle).toFixed(2)}x  (same rounds; per CPU ${cpuRatio(router, baseSingle).toFixed(2)}x)`);
+    console.log(`baseline cluster/nginx  ${ratio(baseCluster, nginx).toFixed(2)}x   cluster/baseline ${ratio(clustered, baseCluster).toFixed(2)}x  (same rounds; per CPU ${cpuRatio(clustered, baseCluster).toFixed(2)}x)`);
   }
   console.log(`router TLS/nginx TLS    ${ratio(routerTls, nginxTls).toFixed(2)}x  (target ≥ 0.5)`);
   console.log(`cluster TLS/nginx TLS   ${ratio(clusteredTls, nginxTls).toFixed(2)}x`);
+  console.log(`requests per CPU-second, router/nginx: HTTP ${cpuRatio(router, nginx).toFixed(2)}x (cluster ${cpuRatio(clustered, nginx).toFixed(2)}x), HTTPS ${cpuRatio(routerTls, nginxTls).toFixed(2)}x (cluster ${cpuRatio(clusteredTls, nginxTls).toFixed(2)}x)`);
   console.log(`added p99 at ${rate} req/s, router over direct (HTTP):        ${addedP99.toFixed(3)} ms  (target ≤ 2 ms)`);
   console.log(`added p99 at ${rate} req/s, router TLS over direct (HTTP):    ${(rateRouterTls.p99Ms - rateDirect.p99Ms).toFixed(3)} ms  (target ≤ 2 ms)`);
   console.log(`added p99 at ${rate} req/s, nginx TLS over direct (HTTP):     ${(rateNginxTls.p99Ms - rateDirect.p99Ms).toFixed(3)} ms`);

@@ -25,7 +25,7 @@ http {
 }
 
 /** The upstream every variant measures against: a fixed 13-byte answer from one nginx worker. */
-export async function startUpstream(children: Children, dir: string, port: number): Promise<void> {
+export async function startUpstream(children: Children, dir: string, port: number): Promise<number> {
   const conf = `${common(dir, 'upstream', 1)}
   server {
     listen 127.0.0.1:${port} reuseport backlog=4096;
@@ -33,7 +33,7 @@ export async function startUpstream(children: Children, dir: string, port: numbe
   }
 }
 `;
-  await run(children, dir, 'upstream', conf, port);
+  return run(children, dir, 'upstream', conf, port);
 }
 
 /**
@@ -41,7 +41,7 @@ export async function startUpstream(children: Children, dir: string, port: numbe
  * upstream, X-Forwarded-* like the router. With `tls`, it terminates TLS on
  * that port with the given certificate (the router's, in the same run).
  */
-export async function startNginxProxy(children: Children, dir: string, port: number, upstreamPort: number, tls?: { certFile: string; keyFile: string }): Promise<void> {
+export async function startNginxProxy(children: Children, dir: string, port: number, upstreamPort: number, tls?: { certFile: string; keyFile: string }): Promise<number> {
   const name = tls === undefined ? 'proxy' : 'proxy-tls';
   const listen = tls === undefined
     ? `listen 127.0.0.1:${port} backlog=4096;`
@@ -65,13 +65,15 @@ export async function startNginxProxy(children: Children, dir: string, port: num
   }
 }
 `;
-  await run(children, dir, name, conf, port);
+  return run(children, dir, name, conf, port);
 }
 
-async function run(children: Children, dir: string, name: string, conf: string, port: number): Promise<void> {
+/** Starts nginx in the foreground; resolves with the master's pid once the port answers. */
+async function run(children: Children, dir: string, name: string, conf: string, port: number): Promise<number> {
   await mkdir(join(dir, `${name}-tmp`), { recursive: true });
   const file = join(dir, `${name}.conf`);
   await writeFile(file, conf);
-  children.start(`nginx ${name}`, nginx, ['-e', join(dir, `${name}-error.log`), '-p', dir, '-c', file]);
+  const child = children.start(`nginx ${name}`, nginx, ['-e', join(dir, `${name}-error.log`), '-p', dir, '-c', file]);
   await waitForPort(port);
+  return child.pid!;
 }

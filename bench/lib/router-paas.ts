@@ -15,7 +15,7 @@ const serverJs = fileURLToPath(new URL('../../apps/router/dist/server.js', impor
 export async function startPaasRouter(
   children: Children,
   opts: { home: string; port: number; controlPort: number; workers: number; host: string; upstreamPort: number; tls?: { port: number; cert: BenchCert }; serverJs?: string },
-): Promise<{ stop(): Promise<void> }> {
+): Promise<{ pid: number; stop(): Promise<void> }> {
   const token = randomBytes(24).toString('hex');
   const child = children.start(`paas router (${opts.workers} worker(s))`, process.execPath, [opts.serverJs ?? serverJs], {
     ...process.env,
@@ -51,5 +51,5 @@ export async function startPaasRouter(
     if (put.status !== 200) throw new Error(`PUT /tls answered ${put.status}: ${await put.text()}`);
     await waitForPort(opts.tls.port);
   }
-  return { stop: () => stop(child) };
+  return { pid: child.pid!, stop: () => stop(child) };
 }
