@@ -179,6 +179,10 @@ export async function startServer(config: Config, out: Output, entries: Entries 
   }
   await loginLocally(config, out);
   out.step(`paas is up: ${apiUrl(config)}, apps at http://<app>.${config.domain}:${config.routerPort}`);
+  const tlsPort = config.env.PAAS_ROUTER_TLS_PORT || '8443';
+  if (tlsPort !== 'off' && tlsPort !== '0' && !config.env.PAAS_TLS_CERT_FILE) {
+    out.detail(`HTTPS on :${tlsPort} with a self-signed certificate for *.${config.domain}: browsers and curl warn (paas certs; PAAS_TLS_CERT_FILE and PAAS_TLS_KEY_FILE for a real one)`);
+  }
 }
 
 export async function stopServer(config: Config, out: Output, graceMs = 10_000): Promise<void> {
