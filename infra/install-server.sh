@@ -304,8 +304,8 @@ step_units() {
 
 # --- start: the API first, then the router only when what it runs changed ------
 wait_for() {
-  local what=$1 unit=$2 check=$3 seconds=$4 i
-  for i in $(seq 1 $((seconds * 2))); do
+  local what=$1 unit=$2 check=$3 deadline=$((SECONDS + $4))
+  while [ "$SECONDS" -lt "$deadline" ]; do
     if "$NODE" -e "$check" >/dev/null 2>&1; then return 0; fi
     if ! systemctl is-active --quiet "$unit"; then break; fi
     sleep 0.5
@@ -315,7 +315,7 @@ wait_for() {
 }
 api_up() {
   wait_for API paas-api.service \
-    "fetch('http://127.0.0.1:$(env_get PAAS_API_PORT)/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))" 120
+    "fetch('http://127.0.0.1:$(env_get PAAS_API_PORT)/v1/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))" 120
 }
 router_up() {
   local host; host=$(env_get PAAS_ROUTER_HOST)
@@ -333,7 +333,7 @@ router_fingerprint() {
 step_start() {
   step "Starting paas-api, then paas-router"
   if [ "$dry_run" = 1 ]; then
-    detail "would run: systemctl restart paas-api (start on a first install) and wait for its /health"
+    detail "would run: systemctl restart paas-api (start on a first install) and wait for its /v1/health"
     detail "would run: systemctl restart paas-router only when its code, node, unit or settings changed (start on a first install)"
     return
   fi
