@@ -211,6 +211,28 @@ describe('CertificateManager', () => {
     expect(router.hostsServed()).toEqual(['localhost']);
   });
 
+  it('drops the certificates of a destroyed app at the next router check', async () => {
+    const router = new RouterTls();
+    const apps = ['blog'];
+    const m = new CertificateManager({
+      config: { home, domain: 'localhost', tlsCertFile: undefined, tlsKeyFile: undefined, tlsRenewIntervalMs: 3600_000, tlsSyncIntervalMs: 3600_000 },
+      store: { ...fakeStore([]), listApps: async () => apps.map((name) => ({ name })) as never },
+      control: router,
+      log: () => undefined,
+    });
+    managers.push(m);
+    await m.start();
+    const own = await leafFor('blog.localhost');
+    await m.add('blog', 'blog.localhost', own.cert + ca.cert, own.key, 'admin');
+    expect(router.hostsServed()).toEqual(['blog.localhost', 'localhost']);
+    await m.checkRouter();
+    expect(router.hostsServed()).toEqual(['blog.localhost', 'localhost']);
+    apps.splice(0);
+    await m.checkRouter();
+    expect(router.hostsServed()).toEqual(['localhost']);
+    expect(await readdir(join(home, 'tls', 'hosts'))).toEqual([]);
+  });
+
   it('adds an own certificate only for a host of the app, prefers it to ACME, and lets ACME take over after rm', async () => {
     const router = new RouterTls();
     const issuer = new TestIssuer();

@@ -31,7 +31,7 @@ export class AcmeIssuer implements Issuer {
     private readonly timing: { backoffMinMs?: number; backoffMaxMs?: number; attempts?: number } = {},
   ) {
     // One directory per platform: its CA (pebble's in tests) joins the public roots.
-    const extraCa = config.caFile ? readFileSync(config.caFile, 'utf8') : undefined;
+    const extraCa = config.caFile ? readCaFile(config.caFile) : undefined;
     acme.axios.defaults.timeout = 30_000;
     if (extraCa) acme.axios.defaults.httpsAgent = new Agent({ ca: [...rootCertificates, extraCa] });
   }
@@ -122,4 +122,12 @@ async function problemOf(client: acme.Client, order: acme.Order, host: string, e
     // The order is gone: the first message is all there is.
   }
   return `HTTP-01 validation of ${host} failed: ${fallback}`;
+}
+
+function readCaFile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new Error(`PAAS_ACME_CA_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
 }

@@ -95,6 +95,8 @@ export class CertificateManager implements Certificates {
 
   /** Sends the set again when the router serves another (restarted without its state, or another writer). */
   async checkRouter(): Promise<void> {
+    // A destroyed app's certificates go here, not hours later at the renewal pass.
+    await this.#exclusive(() => this.#prune());
     const set = this.#set();
     if (await this.#pusher.check(set)) this.o.log(`tls: the router served other certificates; sent version ${this.#pusher.version}`);
   }
@@ -107,11 +109,7 @@ export class CertificateManager implements Certificates {
   async syncAll(): Promise<void> {
     const due: { app: string; host: string }[] = [];
     await this.#exclusive(async () => {
-      const owners = await this.#owners();
-      let changed = false;
-      for (const record of [...this.#records.values()]) {
-        if (owners.get(record.host) !== record.app) changed = (await this.#drop(record, 'its domain was removed')) || changed;
-      }
+      let changed = await this.#prune(false);
       if (this.#platform && isPlatformDue(this.#platform, this.#now())) {
         this.#platform = await loadPlatformCert({ domain: this.o.config.domain }, this.#files, this.#now());
         this.o.log(`tls: made a new self-signed certificate for *.${this.o.config.domain} (until ${this.#platform.notAfter.toISOString()})`);
@@ -257,6 +255,17 @@ export class CertificateManager implements Certificates {
     this.#records.delete(record.host);
     this.o.log(`${record.app}: ${record.source} certificate of ${record.host} dropped (${why})`);
     return true;
+  }
+
+  /** Drops certificates of hosts no app holds any more (domain removed, app destroyed); pushes unless told not to. */
+  async #prune(push = true): Promise<boolean> {
+    const owners = await this.#owners();
+    let changed = false;
+    for (const record of [...this.#records.values()]) {
+      if (owners.get(record.host) !== record.app) changed = (await this.#drop(record, 'its domain or app was removed')) || changed;
+    }
+    if (changed && push) await this.#push();
+    return changed;
   }
 
   /** Host → app of every custom domain and every app's `<app>.PAAS_DOMAIN`. */
