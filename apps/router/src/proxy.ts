@@ -93,8 +93,9 @@ function redirect(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, 
  * upstream request is even opened (nginx's proxy_request_buffering), so a
  * client that trickles its body holds a router socket, never an app
  * connection or an app thread. A larger (or growing chunked) body streams,
- * bounded like every body by the idle timeout below. `expected` is the
- * Content-Length, 0 for chunked.
+ * over connections of its own (Target.uploadPool), so slow uploads cannot
+ * fill the pool other requests wait on, and is bounded like every body by
+ * the idle timeout below. `expected` is the Content-Length, 0 for chunked.
  */
 function collectBody(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, host: string, route: Route, headers: string[], expected: number, bufferUpTo: number): void {
   const limit = ctx.config.maxBodyBytes;
@@ -258,8 +259,9 @@ class Exchange implements Dispatcher.DispatchHandler {
     target.acquire();
     const req = this.#req;
     try {
-      target.pool.dispatch(
-        { path: req.url!, method: req.method as Dispatcher.HttpMethod, headers: this.#headers, body: this.#body },
+      const body = this.#body;
+      (body === null || Buffer.isBuffer(body) ? target.pool : target.uploadPool).dispatch(
+        { path: req.url!, method: req.method as Dispatcher.HttpMethod, headers: this.#headers, body },
         this,
       );
     } catch (err) {

@@ -24,6 +24,7 @@ export class Target {
   ejectedUntil = 0;
   #failures = 0;
   #pool: Pool | null = null;
+  #uploads: Pool | null = null;
   #retired = false;
   readonly #options: PoolOptions;
 
@@ -36,18 +37,30 @@ export class Target {
   }
 
   get pool(): Pool {
-    if (this.#pool === null) {
-      const o = this.#options;
-      this.#pool = new Pool(this.origin, {
-        connections: o.upstreamConnections,
-        pipelining: 1,
-        connectTimeout: o.upstreamConnectTimeoutMs,
-        headersTimeout: o.upstreamHeadersTimeoutMs,
-        bodyTimeout: o.upstreamBodyTimeoutMs,
-        keepAliveTimeout: 4_000,
-      });
-    }
+    this.#pool ??= this.#newPool();
     return this.#pool;
+  }
+
+  /**
+   * Connections for requests whose body streams in from the client (over
+   * the buffer size): kept apart, so that however many slow uploads there
+   * are, they never fill the pool every other request of the app waits on.
+   */
+  get uploadPool(): Pool {
+    this.#uploads ??= this.#newPool();
+    return this.#uploads;
+  }
+
+  #newPool(): Pool {
+    const o = this.#options;
+    return new Pool(this.origin, {
+      connections: o.upstreamConnections,
+      pipelining: 1,
+      connectTimeout: o.upstreamConnectTimeoutMs,
+      headersTimeout: o.upstreamHeadersTimeoutMs,
+      bodyTimeout: o.upstreamBodyTimeoutMs,
+      keepAliveTimeout: 4_000,
+    });
   }
 
   sameAddress(t: RouteTarget): boolean {
@@ -98,15 +111,16 @@ export class Target {
   }
 
   #closePool(): void {
-    const pool = this.#pool;
+    for (const pool of [this.#pool, this.#uploads]) if (pool !== null) pool.close().catch(() => undefined);
     this.#pool = null;
-    if (pool !== null) pool.close().catch(() => undefined);
+    this.#uploads = null;
   }
 
   /** Shutdown: drop every connection now. */
   async destroy(): Promise<void> {
-    const pool = this.#pool;
+    const pools = [this.#pool, this.#uploads];
     this.#pool = null;
-    if (pool !== null) await pool.destroy().catch(() => undefined);
+    this.#uploads = null;
+    await Promise.all(pools.map((p) => p?.destroy().catch(() => undefined)));
   }
 }

@@ -133,7 +133,9 @@ function startSlowBody(port: number, host: string, length: number, first: string
   socket.on('error', () => undefined);
   const reply = new Promise<string>((resolve) => socket.on('close', () => resolve(Buffer.concat(chunks).toString())));
   socket.write(`POST /slow HTTP/1.1\r\nHost: ${host}\r\nContent-Length: ${length}\r\n\r\n${first}`);
-  res.add(() => socket.destroy());
+  res.add(() => {
+    socket.destroy();
+  });
   return { socket, reply };
 }
 
@@ -197,6 +199,26 @@ describe('slow request bodies', () => {
     }));
     for (const s of slow) s.socket.write('c');
     for (const r of await Promise.all(replies)) expect(r).toMatch(/^HTTP\/1.1 200 [\s\S]*got 3 abc$/);
+  });
+
+  it('slow uploads over the buffer size use connections of their own: they never fill the pool others wait on', async () => {
+    let uploadsSeen = 0;
+    const app = await startBackend(res, 'app', (req, r) => {
+      if (req.method === 'POST') uploadsSeen += 1;
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => r.end(`got ${Buffer.concat(chunks).length}`));
+    });
+    // 4 connections per pool: 10 stalled uploads would take them all if they shared one.
+    const router = await startTestRouter(res, { upstreamConnections: 4, bodyBufferBytes: 1024, bodyIdleMs: 5_000 });
+    await putTable(router, table(1, { 'a.test': { targets: [{ id: 'a1', port: app.port }] } }));
+    const uploads = Array.from({ length: 10 }, () => startSlowBody(router.handle.port, 'a.test', 100_000, 'u'.repeat(2_000)));
+    while (uploadsSeen < 4) await sleep(10);
+    const t0 = Date.now();
+    for (let i = 0; i < 10; i++) expect((await send(router.handle.port, { host: 'a.test' })).status).toBe(200);
+    for (let i = 0; i < 5; i++) expect((await send(router.handle.port, { host: 'a.test', method: 'POST', body: 'small' })).body).toBe('got 5');
+    expect(Date.now() - t0).toBeLessThan(2_000);
+    for (const u of uploads) u.socket.destroy();
   });
 
   it('streams a chunked body larger than the buffer, and buffers a small chunked one, byte for byte', async () => {

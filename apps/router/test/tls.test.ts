@@ -1,6 +1,6 @@
 import { stat, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { WebSocket, WebSocketServer } from 'ws';
+import { WebSocket, WebSocketServer, type ClientOptions } from 'ws';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { TlsSet } from '@paas/core';
 import { Resources, control, putTable, send, startBackend, startTestRouter, table, tempDir, type TestRouter } from './helpers.js';
@@ -148,7 +148,8 @@ describe('HTTPS with SNI', () => {
     const router = await startTestRouter(res);
     await putTable(router, table(1, { 'a.test': { targets: [{ id: 'w1', port: backend.port }] } }));
     await putTls(router, fullSet());
-    const ws = new WebSocket(`wss://127.0.0.1:${router.handle.tlsPort}/ws`, { headers: { host: 'a.test' }, servername: 'a.test', ca: a.cert });
+    // servername (SNI) is passed on to tls.connect; ws's types leave it out.
+    const ws = new WebSocket(`wss://127.0.0.1:${router.handle.tlsPort}/ws`, { headers: { host: 'a.test' }, servername: 'a.test', ca: a.cert } as ClientOptions);
     res.add(() => ws.terminate());
     const messages: string[] = [];
     await new Promise<void>((resolve, reject) => {
