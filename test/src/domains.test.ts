@@ -1,6 +1,7 @@
 import { request as httpsRequest } from 'node:https';
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeVersion } from './harness/app-dir.js';
 import { deployVersioned } from './harness/deployed.js';
 import { getVia } from './harness/http.js';
 import { startPlatform, type CliResult, type Platform } from './harness/platform.js';
@@ -95,6 +96,12 @@ describe('paas domain', () => {
   });
 
   it('the domain follows the app through a push and a scale', async () => {
+    await writeVersion(dirA, 'uno');
+    ok(await p.paas(['push'], { cwd: dirA }), 'push');
+    expect((await getVia(p.routerPort, 'www.shop.test')).body).toBe('version uno\n');
+    await writeVersion(dirA, 'one');
+    ok(await p.paas(['push'], { cwd: dirA }), 'push back');
+    expect((await getVia(p.routerPort, 'www.shop.test')).body).toBe('version one\n');
     ok(await p.paas(['scale', 'www=2'], { cwd: dirA }), 'scale');
     expect((await getVia(p.routerPort, 'www.shop.test')).body).toBe('version one\n');
     ok(await p.paas(['scale', 'www=1'], { cwd: dirA }), 'scale back');
