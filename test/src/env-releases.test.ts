@@ -312,7 +312,7 @@ describe('paas rollback', () => {
     const before = await releases(dir);
     const gone = await p.paas(['rollback', 'v1'], { cwd: dir });
     expect(gone.code, gone.stdout + gone.stderr).toBe(4);
-    expect(gone.stderr).toContain('was pruned');
+    expect(gone.stderr).toContain('pruned');
     expect(gone.stderr).toMatch(/PAAS_KEEP_RELEASES/);
     expect(await releases(dir)).toEqual(before);
     expect((await getVia(p.routerPort, HOST)).body).toBe('version five\n');

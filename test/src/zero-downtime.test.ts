@@ -8,7 +8,8 @@ import { startPlatform, type Platform } from './harness/platform.js';
 const run = promisify(execFile);
 let p: Platform;
 beforeAll(async () => {
-  p = await startPlatform();
+  // Fewer kept releases than pushes, so that pruning shows.
+  p = await startPlatform({ PAAS_KEEP_RELEASES: '5' });
 });
 afterAll(async () => {
   await p?.stop();
@@ -47,7 +48,7 @@ it('5 pushes of changed code under steady traffic: 0 failed requests, new code s
   expect(report.ok).toBeGreaterThan(100);
   const seen = [...report.bodies.keys()].sort();
   expect(seen).toEqual(['version v-0', 'version v-1', 'version v-2', 'version v-3', 'version v-4', 'version v-5']);
-  // Images of the 5 newest releases stay for rollback; older ones are pruned
+  // Images of the 5 newest releases (PAAS_KEEP_RELEASES) stay for rollback; older ones are pruned
   // (after the old instances are retired, in the background of the last push).
   const images = async (): Promise<number> => {
     const { stdout } = await run('docker', ['images', '-q', '--no-trunc', '--filter', 'label=paas.app=steady', '--filter', `label=paas.test=${p.runId}`]);

@@ -1,9 +1,10 @@
 import type { AppSpec } from '@paas/core';
 import { describe, expect, it } from 'vitest';
-import { imagesToKeep, isKept } from '../src/releases/prune-images.js';
+import type { AppLocks } from '../src/locks.js';
+import { imagesToKeep, isKept, pruneUnderLock } from '../src/releases/prune-images.js';
 import { canonicalJson, isUnchanged, sameSpec } from '../src/releases/same-release.js';
 import type { Runtime } from '../src/runtime/types.js';
-import type { ReleaseRow, ReleaseStatus } from '../src/store/types.js';
+import type { ReleaseRow, ReleaseStatus, Store } from '../src/store/types.js';
 
 const spec: AppSpec = { file: 'paas.yml', services: {} };
 function release(version: number, status: ReleaseStatus, images: Record<string, string>, env: Record<string, string> = {}): ReleaseRow {
@@ -65,5 +66,41 @@ describe('a push that changes nothing', () => {
     const a = { file: 'paas.yml', services: { www: { type: 'python', name: 'www' } } } as unknown as AppSpec;
     const b = { services: { www: { name: 'www', type: 'python' } }, file: 'paas.yml' } as unknown as AppSpec;
     expect(sameSpec(a, b)).toBe(true);
+  });
+});
+
+describe('pruneUnderLock', () => {
+  const releases = [release(3, 'active', { www: 'img-c' }), release(2, 'superseded', { www: 'img-b' }), release(1, 'superseded', { www: 'img-a' })];
+  const store = { listReleases: async () => releases } as unknown as Store;
+
+  it('lists what to remove under the lock and removes it after, so the next operation never waits for the engine', async () => {
+    let held = false;
+    const events: string[] = [];
+    const locks = {
+      tryAcquire: async () => {
+        held = true;
+        return async () => {
+          held = false;
+        };
+      },
+    } as unknown as AppLocks;
+    const runtime = {
+      listAppImages: async () => {
+        events.push(`list (lock ${held ? 'held' : 'free'})`);
+        return ['img-a', 'img-b', 'img-c', 'img-failed'];
+      },
+      removeImages: async (ids: readonly string[]) => {
+        events.push(`remove ${[...ids].sort().join(' ')} (lock ${held ? 'held' : 'free'})`);
+        return ids.length;
+      },
+    } as unknown as Runtime;
+    await pruneUnderLock({ store, runtime, locks, keepReleases: 2 }, 'a');
+    expect(events).toEqual(['list (lock held)', 'remove img-a img-failed (lock free)']);
+  });
+
+  it('does nothing when the lock is held (the next release prunes)', async () => {
+    const locks = { tryAcquire: async () => null } as unknown as AppLocks;
+    const runtime = { listAppImages: async () => expect.unreachable(), removeImages: async () => expect.unreachable() } as unknown as Runtime;
+    await pruneUnderLock({ store, runtime, locks, keepReleases: 2 }, 'a');
   });
 });

@@ -33,15 +33,30 @@ export interface PruneDeps {
 }
 
 /**
- * Removes the app's images that no kept release names. Needs the app's
- * lock: a push that started meanwhile builds an image no release names yet.
- * Skipped then; the next release prunes. An operation arriving while it
- * runs waits for it (AppLocks.housekeep).
+ * Removes the app's images that no kept release names. Which ones is decided
+ * under the app's lock (a push holding it builds an image no release names
+ * yet); the removal itself runs after the lock is released, so the next
+ * push, env change or rollback never waits for the engine's rmi. An image
+ * built after the list was taken is not on it. Skipped when the lock is
+ * held; the next release prunes.
  */
 export async function pruneUnderLock(deps: PruneDeps, app: string): Promise<void> {
-  await deps.locks.housekeep(app, async () => {
+  const release = await deps.locks.tryAcquire(app);
+  if (!release) return;
+  let remove: string[] = [];
+  try {
     const keep = imagesToKeep(await deps.store.listReleases(app), deps.keepReleases);
     // An app with no release that served keeps its images (nothing to compare with yet).
-    if (keep.length > 0) await deps.runtime.removeAppImages(app, keep);
-  });
+    if (keep.length === 0) return;
+    const { runtime } = deps;
+    if (!runtime.listAppImages || !runtime.removeImages) {
+      await runtime.removeAppImages(app, keep);
+      return;
+    }
+    const kept = new Set(keep);
+    remove = (await runtime.listAppImages(app)).filter((id) => !kept.has(id));
+  } finally {
+    await release();
+  }
+  if (remove.length > 0) await deps.runtime.removeImages?.(remove);
 }

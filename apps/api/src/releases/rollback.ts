@@ -3,6 +3,7 @@ import type { Emit } from '../deploy/deployer.js';
 import type { Release } from '../locks.js';
 import type { ReleaseRow, Store } from '../store/types.js';
 import type { Runtime } from '../runtime/types.js';
+import { isKept } from './prune-images.js';
 import { doneEvent, rollOut, type RollOutDeps } from './roll-out.js';
 
 /** "v2", "2" → "v2"; anything else is not a release id. */
@@ -25,7 +26,13 @@ export interface RollbackPlan {
  * must still be there (RELEASE_IMAGES_GONE otherwise). Returns null when the
  * target is the active release itself (nothing to do).
  */
-export async function planRollback(store: Store, runtime: Runtime, app: string, to: string | undefined): Promise<RollbackPlan | { active: ReleaseRow; target: null }> {
+export async function planRollback(
+  store: Store,
+  runtime: Runtime,
+  keepReleases: number,
+  app: string,
+  to: string | undefined,
+): Promise<RollbackPlan | { active: ReleaseRow; target: null }> {
   const active = await store.getActiveRelease(app);
   if (!active) throw new PaasError('NO_RELEASE', `${app} has no release yet`, { hint: 'paas push first' });
   let target: ReleaseRow | null;
@@ -40,13 +47,18 @@ export async function planRollback(store: Store, runtime: Runtime, app: string, 
   }
   if (target.id === active.id) return { active, target: null };
   if (target.status === 'pending') throw new PaasError('DEPLOY_LOCKED', `${target.id} is being deployed right now`);
+  const hint = 'images of the newest PAAS_KEEP_RELEASES releases (default 10) are kept: pick a newer one from paas releases, or push that code again';
+  // Decided by the pruning rule, not by what the engine still has: images outside it may be being removed right now.
+  if (!isKept(target, await store.listReleases(app), keepReleases)) {
+    throw new PaasError('RELEASE_IMAGES_GONE', `${target.id} is older than the newest ${keepReleases} releases: its images were pruned; ${app} cannot roll back to it`, { hint });
+  }
   const gone: string[] = [];
   for (const [service, image] of Object.entries(target.images)) {
     if (runtime.imageContent && (await runtime.imageContent(image)) === null) gone.push(service);
   }
   if (gone.length > 0) {
     throw new PaasError('RELEASE_IMAGES_GONE', `the image${gone.length === 1 ? '' : 's'} of ${gone.join(', ')} in ${target.id} ${gone.length === 1 ? 'was' : 'were'} pruned; ${app} cannot roll back to it`, {
-      hint: 'images of the newest PAAS_KEEP_RELEASES releases (default 10) are kept: pick a newer one from paas releases, or push that code again',
+      hint,
     });
   }
   const dataIn = (r: ReleaseRow): string[] => Object.values(r.spec.services).filter((s) => s.kind === 'data').map((s) => s.name);

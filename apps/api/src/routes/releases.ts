@@ -102,7 +102,7 @@ export function registerReleaseRoutes(app: FastifyInstance, p: Platform): void {
     const unlock = once(await p.locks.acquire(row.name, 'rollback'), () => p.wake(row.name));
     try {
       // Under the lock, before the stream: a missing release or pruned images are a plain 4xx and change nothing.
-      const plan = await planRollback(p.store, p.runtime, row.name, to);
+      const plan = await planRollback(p.store, p.runtime, p.config.keepReleases, row.name, to);
       await stream(reply, async (emit) => {
         if (plan.target === null) {
           emit({ type: 'done', release: plan.active.id, note: `${plan.active.id} is the active release already: nothing to do` });

@@ -416,6 +416,22 @@ export class DockerRuntime implements Runtime {
     return removed;
   }
 
+  async listAppImages(app: string): Promise<string[]> {
+    const images = await engine(
+      this.docker.listImages({ filters: { label: [`${LABEL.app}=${app}`, `${LABEL.platform}=${this.platform}`] } }),
+    );
+    return images.map((i) => i.Id);
+  }
+
+  async removeImages(ids: readonly string[]): Promise<number> {
+    let removed = 0;
+    for (const id of ids) {
+      // Not forced: an image a container still uses stays.
+      if (await this.docker.getImage(id).remove().then(() => true, () => false)) removed++;
+    }
+    return removed;
+  }
+
   async imageContent(ref: string): Promise<string | null> {
     const info = await engineUnless404(this.docker.getImage(ref).inspect());
     if (info === undefined) return null;

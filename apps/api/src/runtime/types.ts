@@ -199,6 +199,10 @@ export interface Runtime {
   removeDataService(app: string, service: string, opts: { volume: boolean }): Promise<void>;
   /** Removes this platform's images of the app, except those in `keep` (image references); returns how many it tried. */
   removeAppImages(app: string, keep?: readonly string[]): Promise<number>;
+  /** Ids of this platform's images of the app. */
+  listAppImages?(app: string): Promise<string[]>;
+  /** Removes these images, each unless a container still uses it; returns how many went. */
+  removeImages?(ids: readonly string[]): Promise<number>;
   /**
    * What an image runs, apart from its labels (a push labels every image with
    * its build): equal for two builds of unchanged code, null when the image
