@@ -2,46 +2,21 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PaasError, type AcmeChallenges, type TlsSet, type TlsSummary } from '@paas/core';
-import type { TlsControl } from '../src/router-client.js';
 import type { DomainRow } from '../src/store/types.js';
 import { AcmeFailure, type Issuer } from '../src/tls/acme-issuer.js';
 import { CertFiles } from '../src/tls/cert-files.js';
 import { CertificateManager } from '../src/tls/certificates.js';
-import { readFacts } from '../src/tls/inspect-pair.js';
 import { makeCertificate, type MadeCertificate } from '../src/tls/make-certificate.js';
 import { renewAt } from '../src/tls/renewal.js';
 import { buildTlsSet } from '../src/tls/tls-set.js';
 import { TlsPusher } from '../src/tls/tls-pusher.js';
+import { RouterTls } from './helpers/router-tls.js';
 
 const DAY = 86_400_000;
 const now = new Date();
 const ca = await makeCertificate({ commonName: 'Test CA', ca: true, notBefore: new Date(now.getTime() - DAY), notAfter: new Date(now.getTime() + 3650 * DAY) });
 const leafFor = (host: string, days = 90): Promise<MadeCertificate> =>
   makeCertificate({ commonName: host, names: [host], issuer: ca, notBefore: new Date(now.getTime() - DAY), notAfter: new Date(now.getTime() + days * DAY) });
-
-/** The router's control port as the contract describes it: versions only go up, 409 otherwise. */
-class RouterTls implements TlsControl {
-  set: TlsSet = { version: 0, certificates: [] };
-  challenges: Record<string, string> = {};
-  puts = 0;
-  async getTls(): Promise<TlsSummary> {
-    const { version, certificates, defaultId } = this.set;
-    const notAfter = (pem: string): string => (pem.includes('BEGIN') ? readFacts(pem).notAfter.toISOString() : '');
-    return { version, certificates: certificates.map((c) => ({ id: c.id, hosts: c.hosts, notAfter: notAfter(c.cert) })), ...(defaultId ? { defaultId } : {}) };
-  }
-  async putTls(set: TlsSet): Promise<void> {
-    if (set.version <= this.set.version) throw new PaasError('TABLE_STALE', 'stale');
-    this.set = structuredClone(set);
-    this.puts++;
-  }
-  async putChallenges(c: AcmeChallenges): Promise<void> {
-    this.challenges = { ...c.challenges };
-  }
-  hostsServed(): string[] {
-    return this.set.certificates.flatMap((c) => c.hosts).sort();
-  }
-}
 
 /** An issuer that signs with the test CA, or fails like a CA whose challenge did not validate. */
 class TestIssuer implements Issuer {
