@@ -18,11 +18,11 @@ export class AppLocks {
     private readonly waitMs = 500,
   ) {}
 
-  /** Housekeeping of this process holding an app's lock (pruning images): an operation waits for it instead of failing. */
+  /** Housekeeping of this process holding an app's lock (a reconcile pass, image pruning): an operation waits for it instead of failing. */
   readonly #housekeeping = new Map<string, Promise<void>>();
 
   /**
-   * Runs background work (image pruning) under the app's lock when it is
+   * Runs background work (a reconcile pass, image pruning) under the app's lock when it is
    * free, and skips it when not. An operation that arrives meanwhile waits
    * until it is over: a user's second command in a row never gets
    * DEPLOY_LOCKED because of the first one's clean-up.
@@ -53,16 +53,23 @@ export class AppLocks {
   }
 
   /**
-   * Takes the app's lock, waiting briefly (a reconcile pass holds it for
-   * milliseconds); throws DEPLOY_LOCKED when another operation keeps it.
+   * Takes the app's lock: waits while this process's housekeeping (a
+   * reconcile pass, image pruning) holds it, and briefly otherwise; throws
+   * DEPLOY_LOCKED when another operation keeps it.
    */
   async acquire(app: string, what = 'operation'): Promise<Release> {
-    const housekeeping = this.#housekeeping.get(app);
-    if (housekeeping) await Promise.race([housekeeping, new Promise((r) => setTimeout(r, HOUSEKEEPING_WAIT_MS).unref())]);
     const deadline = Date.now() + this.waitMs;
+    const housekeepingDeadline = Date.now() + HOUSEKEEPING_WAIT_MS;
     for (let delay = 25; ; delay = Math.min(delay * 2, 250)) {
+      const housekeeping = this.#housekeeping.get(app);
+      const left = housekeepingDeadline - Date.now();
+      if (housekeeping && left > 0) {
+        await Promise.race([housekeeping, new Promise((r) => setTimeout(r, left).unref())]);
+        continue;
+      }
       const release = await this.store.tryLockApp(app);
       if (release) return release;
+      if (this.#housekeeping.has(app) && housekeepingDeadline > Date.now()) continue;
       if (Date.now() + delay > deadline) break;
       await new Promise((r) => setTimeout(r, delay));
     }

@@ -118,14 +118,8 @@ export class Reconciler {
    * releases that are not active (strays of a crash).
    */
   async passApp(app: string, full: boolean): Promise<boolean> {
-    const release = await this.o.locks.tryAcquire(app);
-    if (!release) return false;
-    try {
-      await this.#converge(app, full);
-      return true;
-    } finally {
-      await release();
-    }
+    // Housekeeping: a user's operation that arrives meanwhile waits for the pass instead of failing.
+    return this.o.locks.housekeep(app, () => this.#converge(app, full));
   }
 
   async #converge(app: string, full: boolean): Promise<void> {
