@@ -355,7 +355,7 @@ step_start() {
     systemctl restart paas-router
     router_up
     echo "$print" >"$OPT/.router-running"
-    detail "router restarted on the new release"
+    detail "router restarted: what it runs changed"
   fi
 
   # The CLI on the server too (/usr/local/bin/paas).
