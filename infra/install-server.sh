@@ -156,8 +156,10 @@ step_node() {
 # --- platform: a built copy of this checkout, made current ---------------------
 # The files of the checkout: what git tracks or would track, else all but build output.
 copy_source() {
-  if git -C "$src" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-    git -C "$src" ls-files -z --cached --others --exclude-standard \
+  # A checkout cloned by another user than root is still read as one.
+  local git=(git -c "safe.directory=$src" -C "$src")
+  if "${git[@]}" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+    "${git[@]}" ls-files -z --cached --others --exclude-standard \
       | while IFS= read -r -d '' f; do [ -e "$src/$f" ] && printf '%s\0' "$f"; done \
       | tar -C "$src" --null -T - -cf - | tar -C "$1" --no-same-owner -xf -
   else
