@@ -174,7 +174,8 @@ describe('CertificateManager', () => {
     const router = new RouterTls();
     const issuer = new TestIssuer();
     issuer.failures.set('bad.example.com', '127.0.0.1: Connection refused');
-    const m = manager({ domains: [domain('bad.example.com'), domain('*.example.com')], router, issuer });
+    let clock = now;
+    const m = manager({ domains: [domain('bad.example.com'), domain('*.example.com')], router, issuer, clock: () => clock });
     await m.start();
     m.domainsChanged('blog');
     await until(async () => (await m.list('blog')).certificates.every((c) => c.status === 'failed'), 'both to fail');
@@ -184,6 +185,14 @@ describe('CertificateManager', () => {
       { host: 'bad.example.com', source: 'acme', status: 'failed', message: '127.0.0.1: Connection refused' },
     ]);
     expect(router.hostsServed()).toEqual(['localhost']);
+    // Not ordered again within the hour (the CA's limit on failed validations), then once more.
+    issuer.failures.clear();
+    await m.syncAll();
+    expect(issuer.issued).toEqual([]);
+    clock = new Date(now.getTime() + 3600_000);
+    await m.syncAll();
+    expect(issuer.issued).toEqual(['bad.example.com']);
+    expect((await m.list('blog')).certificates[1]).toMatchObject({ host: 'bad.example.com', status: 'issued' });
   });
 
   it('drops the certificates of a destroyed app at the next router check', async () => {

@@ -21,6 +21,9 @@ export interface CertificateManagerOptions {
   now?: () => Date;
 }
 
+/** A failed order is tried again after this long (Let's Encrypt allows 5 failed validations per host and hour). */
+const FAILED_RETRY_MS = 3600_000;
+
 const WILDCARD_NOTE = 'wildcard domains need the DNS-01 challenge, which paas does not do (HTTP-01 cannot validate *.); add a certificate with paas certs add';
 
 /**
@@ -73,7 +76,8 @@ export class CertificateManager implements Certificates {
     );
     for (const record of await this.#files.listHosts()) this.#records.set(record.host, record);
     await this.#push().catch((err: unknown) => this.o.log(`tls: the router did not take the certificates yet: ${(err as Error).message}`));
-    void this.syncAll().catch((err: unknown) => this.o.log(`tls: sync failed: ${(err as Error).message}`));
+    // At start a failed order is tried again at once: the operator may have fixed DNS and restarted.
+    void this.syncAll({ retryFailed: true }).catch((err: unknown) => this.o.log(`tls: sync failed: ${(err as Error).message}`));
     const every = (ms: number, fn: () => Promise<unknown>, what: string): void => {
       const timer = setInterval(() => void fn().catch((err: unknown) => this.o.log(`tls: ${what} failed: ${(err as Error).message}`)), ms);
       timer.unref();
@@ -103,10 +107,10 @@ export class CertificateManager implements Certificates {
 
   /**
    * The slow pass: drops certificates of hosts no app holds any more, orders
-   * certificates still missing (or failed before), renews those due, and
+   * certificates still missing (or failed an hour or more ago), renews those due, and
    * makes the self-signed platform certificate again before it ends.
    */
-  async syncAll(): Promise<void> {
+  async syncAll(opts: { retryFailed?: boolean } = {}): Promise<void> {
     const due: { app: string; host: string }[] = [];
     await this.#exclusive(async () => {
       let changed = await this.#prune(false);
@@ -119,7 +123,8 @@ export class CertificateManager implements Certificates {
       if (!this.o.issuer) return;
       for (const domain of await this.o.store.listDomains()) {
         const record = this.#records.get(domain.name);
-        if (!record || (record.source === 'acme' && record.status !== 'issued')) due.push({ app: domain.app, host: domain.name });
+        const retry = record?.status === 'pending' || (record?.status === 'failed' && (opts.retryFailed === true || this.#now().getTime() - Date.parse(record.updatedAt) >= FAILED_RETRY_MS));
+        if (!record || (record.source === 'acme' && retry)) due.push({ app: domain.app, host: domain.name });
         else if (record.source === 'acme' && record.cert && isDue(record.cert, this.#now())) due.push({ app: domain.app, host: domain.name });
       }
     });

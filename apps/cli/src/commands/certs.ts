@@ -62,7 +62,7 @@ Examples:
     .option('--json', 'print the API answer as JSON')
     .addHelpText('after', `
 Status: issued; pending (an ACME order runs); failed: <the CA's reason> (an
-ACME order failed: it is tried again at the next renewal pass, or after
+ACME order failed: it is tried again an hour later, at API start, or after
 paas domain rm and add); none (no certificate yet: the platform's is served).
 
 Examples:
