@@ -77,7 +77,7 @@ describe('pruneUnderLock', () => {
     let held = false;
     const events: string[] = [];
     const locks = {
-      tryAcquire: async () => {
+      acquire: async () => {
         held = true;
         return async () => {
           held = false;
@@ -99,7 +99,7 @@ describe('pruneUnderLock', () => {
   });
 
   it('does nothing when the lock is held (the next release prunes)', async () => {
-    const locks = { tryAcquire: async () => null } as unknown as AppLocks;
+    const locks = { acquire: async () => Promise.reject(new Error('DEPLOY_LOCKED')) } as unknown as AppLocks;
     const runtime = { listAppImages: async () => expect.unreachable(), removeImages: async () => expect.unreachable() } as unknown as Runtime;
     await pruneUnderLock({ store, runtime, locks, keepReleases: 2 }, 'a');
   });

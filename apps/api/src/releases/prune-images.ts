@@ -37,11 +37,12 @@ export interface PruneDeps {
  * under the app's lock (a push holding it builds an image no release names
  * yet); the removal itself runs after the lock is released, so the next
  * push, env change or rollback never waits for the engine's rmi. An image
- * built after the list was taken is not on it. Skipped when the lock is
- * held; the next release prunes.
+ * built after the list was taken is not on it. Skipped when another
+ * operation keeps the lock; the next release prunes.
  */
 export async function pruneUnderLock(deps: PruneDeps, app: string): Promise<void> {
-  const release = await deps.locks.tryAcquire(app);
+  // Waits briefly: a control-loop pass (woken by the retired containers' events) holds the lock for milliseconds.
+  const release = await deps.locks.acquire(app, 'image pruning').catch(() => null);
   if (!release) return;
   let remove: string[] = [];
   try {
