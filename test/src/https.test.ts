@@ -86,7 +86,8 @@ beforeAll(async () => {
   const [routerPort, controlPort] = [await freePort(), await freePort()];
   tlsPort = await freePort();
   try {
-    pebble = await startPebble(ca, routerPort);
+    // Certificates of 90 s and a renewal pass every 2 s: one is renewed within the test (at 60 s, a third left).
+    pebble = await startPebble(ca, routerPort, { validitySeconds: 90 });
     platform = await startPlatform({
       PAAS_ROUTER_PORT: String(routerPort),
       PAAS_ROUTER_CONTROL_PORT: String(controlPort),
@@ -95,6 +96,7 @@ beforeAll(async () => {
       PAAS_ACME_DIRECTORY: pebble.directoryUrl,
       PAAS_ACME_CA_FILE: pebble.caFile,
       PAAS_TLS_SYNC_INTERVAL_MS: '1000',
+      PAAS_TLS_RENEW_INTERVAL_MS: '2000',
     });
     appDir = await deployVersioned(platform, APP, 'tls-1');
   } catch (err) {
@@ -210,6 +212,26 @@ describe('HTTPS at the router', () => {
     expect(text.stdout).toMatch(new RegExp(`${ISSUED.replace(/\./g, '\\.')}\\s+acme\\s+Pebble Intermediate.*\\d{4}-\\d\\d-\\d\\d\\s+issued`));
     expect(await apiLog()).not.toContain('PRIVATE KEY');
   });
+
+  it('ACME: the certificate is renewed before it ends and the new one served without a router restart', async () => {
+    const pid = await routerPid();
+    const first = await certFor(ISSUED, (c) => c?.status === 'issued');
+    const lifetime = Date.parse(first?.notAfter ?? '') - Date.parse(first?.notBefore ?? '');
+    expect(lifetime).toBeLessThanOrEqual(91_000);
+    const renewed = await certFor(ISSUED, (c) => c?.status === 'issued' && c.fingerprint !== first?.fingerprint && c.message === undefined, 120_000);
+    // Renewed while the old one was still valid.
+    expect(Date.parse(renewed?.notBefore ?? '')).toBeLessThan(Date.parse(first?.notAfter ?? ''));
+    const root = await (pebble as Pebble).issuingRoot();
+    const deadline = Date.now() + 10_000;
+    let answer = await getTls(ISSUED, root);
+    while (answer.cert.fingerprint256.replace(/:/g, '').toLowerCase() !== renewed?.fingerprint && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      answer = await getTls(ISSUED, root);
+    }
+    expect(answer.cert.fingerprint256.replace(/:/g, '').toLowerCase()).toBe(renewed?.fingerprint);
+    expect(answer.authorized, answer.authorizationError).toBe(true);
+    expect(await routerPid()).toBe(pid);
+  }, 180_000);
 
   it('ACME: a challenge that cannot validate shows failed with the CA\'s reason', async () => {
     await (pebble as Pebble).servfail(BROKEN);

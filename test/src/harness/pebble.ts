@@ -25,7 +25,8 @@ export interface Pebble {
   stop(): Promise<void>;
 }
 
-export async function startPebble(ca: TestCa, httpPort: number): Promise<Pebble> {
+/** `validitySeconds`: how long the certificates it issues last (pebble's default is five years). */
+export async function startPebble(ca: TestCa, httpPort: number, opts: { validitySeconds?: number } = {}): Promise<Pebble> {
   const [acmePort, mgmtPort, dnsPort, dnsMgmtPort, tlsAlpnPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
   const tls = await ca.leaf('pebble', ['localhost', 'IP:127.0.0.1']);
   const config = join(ca.dir, 'pebble-config.json');
@@ -39,6 +40,7 @@ export async function startPebble(ca: TestCa, httpPort: number): Promise<Pebble>
       tlsPort: tlsAlpnPort,
       ocspResponderURL: '',
       externalAccountBindingRequired: false,
+      ...(opts.validitySeconds ? { certificateValidityPeriod: opts.validitySeconds } : {}),
     },
   }));
   let output = '';

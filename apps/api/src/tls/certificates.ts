@@ -123,13 +123,11 @@ export class CertificateManager implements Certificates {
       if (!this.o.issuer) return;
       for (const domain of await this.o.store.listDomains()) {
         const record = this.#records.get(domain.name);
-        const retry = record?.status === 'pending' || (record?.status === 'failed' && (opts.retryFailed === true || this.#now().getTime() - Date.parse(record.updatedAt) >= FAILED_RETRY_MS));
-        if (!record || (record.source === 'acme' && retry)) due.push({ app: domain.app, host: domain.name });
-        else if (record.source === 'acme' && record.cert && isDue(record.cert, this.#now())) due.push({ app: domain.app, host: domain.name });
+        if (this.#needsOrder(this.#records.get(domain.name), opts)) due.push({ app: domain.app, host: domain.name });
       }
     });
     for (const { app, host } of due) {
-      await this.#order(app, host).catch((err: unknown) => this.o.log(`${app}: ordering a certificate for ${host} failed: ${(err as Error).message}`));
+      await this.#order(app, host, opts).catch((err: unknown) => this.o.log(`${app}: ordering a certificate for ${host} failed: ${(err as Error).message}`));
     }
   }
 
@@ -191,22 +189,35 @@ export class CertificateManager implements Certificates {
     if (changed) await this.#push();
     if (!this.o.issuer) return;
     for (const domain of await this.o.store.listDomains(app)) {
-      const record = this.#records.get(domain.name);
-      if (!record || (record.source === 'acme' && record.status === 'pending')) {
-        void this.#order(app, domain.name).catch((err: unknown) => this.o.log(`${app}: ordering a certificate for ${domain.name} failed: ${(err as Error).message}`));
+      if (this.#needsOrder(this.#records.get(domain.name), {})) {
+        void this.#order(app, domain.name, {}).catch((err: unknown) => this.o.log(`${app}: ordering a certificate for ${domain.name} failed: ${(err as Error).message}`));
       }
     }
   }
 
+  /**
+   * Whether HOST needs an ACME order now: it has no certificate, an order
+   * was interrupted (pending), one failed an hour ago or more (or at start),
+   * or its ACME certificate is due for renewal. Own certificates never.
+   */
+  #needsOrder(record: HostCertRecord | undefined, opts: { retryFailed?: boolean }): boolean {
+    if (!record) return true;
+    if (record.source !== 'acme') return false;
+    if (record.status === 'pending') return true;
+    if (record.status === 'failed') return opts.retryFailed === true || this.#now().getTime() - Date.parse(record.updatedAt) >= FAILED_RETRY_MS;
+    return record.cert !== undefined && isDue(record.cert, this.#now());
+  }
+
   /** Orders a certificate for HOST (one order at a time); the record says pending, then issued or failed. */
-  async #order(app: string, host: string): Promise<void> {
+  async #order(app: string, host: string, opts: { retryFailed?: boolean }): Promise<void> {
     const issuer = this.o.issuer;
     if (!issuer || this.#ordering.has(host) || this.#stopped) return;
     this.#ordering.add(host);
     try {
       const started = await this.#exclusive(async () => {
         const current = this.#records.get(host);
-        if (current?.source === 'own' || (current && current.app !== app)) return false;
+        // Looked at again here: an order that ended meanwhile may have settled it.
+        if ((current && current.app !== app) || !this.#needsOrder(current, opts)) return false;
         if (host.startsWith('*.')) {
           await this.#write({ host, app, source: 'acme', status: 'failed', message: WILDCARD_NOTE, updatedAt: this.#now().toISOString() });
           return false;
