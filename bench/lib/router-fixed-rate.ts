@@ -19,11 +19,19 @@ export interface FixedRateResult {
  * big enough that a slow answer never delays the next send. Latency is
  * measured from each request's actual send to the end of its response.
  */
-export async function runFixedRate(port: number, host: string, rate: number, seconds: number, tls?: { ca: string }): Promise<FixedRateResult> {
-  // Over TLS: the certificate is checked for `host` (SNI), and keep-alive connections are reused as over HTTP.
-  const agent = tls === undefined
+/**
+ * A keep-alive agent for runFixedRate, to reuse over rounds: its connections
+ * (TLS ones included) are opened during the warm-up, so that rounds measure
+ * requests, not handshakes. Over TLS the certificate is checked for `host`.
+ */
+export function fixedRateAgent(host: string, tls?: { ca: string }): Agent | TlsAgent {
+  return tls === undefined
     ? new Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 256 })
     : new TlsAgent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 256, ca: tls.ca, servername: host });
+}
+
+export async function runFixedRate(port: number, host: string, rate: number, seconds: number, tls?: { ca: string }, shared?: Agent | TlsAgent): Promise<FixedRateResult> {
+  const agent = shared ?? fixedRateAgent(host, tls);
   const send = tls === undefined ? request : tlsRequest;
   const total = rate * seconds;
   const latencies = new Float64Array(total);
@@ -65,7 +73,7 @@ export async function runFixedRate(port: number, host: string, rate: number, sec
     };
     tick();
   });
-  agent.destroy();
+  if (shared === undefined) agent.destroy();
   const sorted = Array.from(latencies).sort((a, b) => a - b);
   return { latencies, sent, ok, failed, p50Ms: quantile(sorted, 0.5), p99Ms: quantile(sorted, 0.99), maxLagMs };
 }
