@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import type { PeerCertificate, TLSSocket } from 'node:tls';
@@ -188,6 +188,35 @@ describe('HTTPS at the router', () => {
     expect(garbage.stderr).toContain('no PEM certificate');
     // The certificate served before is still the one served.
     expect((await certs()).certificates.find((c) => c.host === OWN)?.fingerprint).toBe(fingerprintOf(await readFile(join(ca.dir, 'own.crt'), 'utf8')).replace(/:/g, '').toLowerCase());
+  });
+
+  it('a router restarted without its saved certificates gets them again from the API within seconds', async () => {
+    const pid = Number(await routerPid());
+    process.kill(pid, 'SIGTERM');
+    for (let i = 0; i < 100; i++) {
+      try {
+        process.kill(pid, 0);
+        await new Promise((r) => setTimeout(r, 100));
+      } catch {
+        break;
+      }
+    }
+    // Cleanup of the router's own copy: what a lost disk or a fresh router host would look like.
+    const saved = join(platform.home, 'router', 'tls.json');
+    expect((await stat(saved)).mode & 0o777).toBe(0o600);
+    await rm(saved);
+    const started = await platform.paas(['server', 'start']);
+    expect(started.code, started.stderr).toBe(0);
+    expect(await routerPid()).not.toBe(String(pid));
+    const caPem = await readFile(ca.cert, 'utf8');
+    const own = fingerprintOf(await readFile(join(ca.dir, 'own.crt'), 'utf8'));
+    const deadline = Date.now() + 15_000;
+    let served = await getTls(OWN, caPem).then((a) => a.cert.fingerprint256, () => '');
+    while (served !== own && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 250));
+      served = await getTls(OWN, caPem).then((a) => a.cert.fingerprint256, () => '');
+    }
+    expect(served).toBe(own);
   });
 
   it('ACME: a domain added to the app gets a certificate from pebble, served without a router restart', async () => {
