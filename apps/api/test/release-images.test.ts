@@ -1,6 +1,6 @@
 import type { AppSpec } from '@paas/core';
 import { describe, expect, it } from 'vitest';
-import type { AppLocks } from '../src/locks.js';
+import { AppLocks } from '../src/locks.js';
 import { imagesToKeep, isKept, pruneUnderLock } from '../src/releases/prune-images.js';
 import { canonicalJson, isUnchanged, sameSpec } from '../src/releases/same-release.js';
 import type { Runtime } from '../src/runtime/types.js';
@@ -72,35 +72,43 @@ describe('a push that changes nothing', () => {
 describe('pruneUnderLock', () => {
   const releases = [release(3, 'active', { www: 'img-c' }), release(2, 'superseded', { www: 'img-b' }), release(1, 'superseded', { www: 'img-a' })];
   const store = { listReleases: async () => releases } as unknown as Store;
+  const runtimeLog = (events: string[], held: () => boolean) =>
+    ({
+      listAppImages: async () => {
+        events.push(`list (lock ${held() ? 'held' : 'free'})`);
+        return ['img-a', 'img-b', 'img-c', 'img-failed'];
+      },
+      removeImages: async (ids: readonly string[]) => {
+        events.push(`remove ${[...ids].sort().join(' ')} (lock ${held() ? 'held' : 'free'})`);
+        return ids.length;
+      },
+    }) as unknown as Runtime;
 
-  it('lists what to remove under the lock and removes it after, so the next operation never waits for the engine', async () => {
+  it('lists what to remove under the lock (as housekeeping) and removes it after, so the next operation never waits for the engine', async () => {
     let held = false;
     const events: string[] = [];
-    const locks = {
-      acquire: async () => {
+    const locks = new AppLocks({
+      tryLockApp: async () => {
         held = true;
         return async () => {
           held = false;
         };
       },
-    } as unknown as AppLocks;
-    const runtime = {
-      listAppImages: async () => {
-        events.push(`list (lock ${held ? 'held' : 'free'})`);
-        return ['img-a', 'img-b', 'img-c', 'img-failed'];
-      },
-      removeImages: async (ids: readonly string[]) => {
-        events.push(`remove ${[...ids].sort().join(' ')} (lock ${held ? 'held' : 'free'})`);
-        return ids.length;
-      },
-    } as unknown as Runtime;
-    await pruneUnderLock({ store, runtime, locks, keepReleases: 2 }, 'a');
+    });
+    await pruneUnderLock({ store, runtime: runtimeLog(events, () => held), locks, keepReleases: 2 }, 'a');
     expect(events).toEqual(['list (lock held)', 'remove img-a img-failed (lock free)']);
   });
 
-  it('does nothing when the lock is held (the next release prunes)', async () => {
-    const locks = { acquire: async () => Promise.reject(new Error('DEPLOY_LOCKED')) } as unknown as AppLocks;
-    const runtime = { listAppImages: async () => expect.unreachable(), removeImages: async () => expect.unreachable() } as unknown as Runtime;
-    await pruneUnderLock({ store, runtime, locks, keepReleases: 2 }, 'a');
+  it('tries again while the lock is held for a moment (a control-loop pass), and gives up after a few seconds', async () => {
+    let busy = 2;
+    const events: string[] = [];
+    const moment = new AppLocks({ tryLockApp: async () => (busy-- > 0 ? null : async () => undefined) });
+    await pruneUnderLock({ store, runtime: runtimeLog(events, () => true), locks: moment, keepReleases: 2 }, 'a');
+    expect(events).toEqual(['list (lock held)', 'remove img-a img-failed (lock held)']);
+
+    const never = new AppLocks({ tryLockApp: async () => null });
+    const started = Date.now();
+    await pruneUnderLock({ store, runtime: { listAppImages: async () => expect.unreachable(), removeImages: async () => expect.unreachable() } as unknown as Runtime, locks: never, keepReleases: 2 }, 'a');
+    expect(Date.now() - started).toBeGreaterThan(4_000);
   });
 });

@@ -34,30 +34,37 @@ export interface PruneDeps {
 
 /**
  * Removes the app's images that no kept release names. Which ones is decided
- * under the app's lock (a push holding it builds an image no release names
- * yet); the removal itself runs after the lock is released, so the next
- * push, env change or rollback never waits for the engine's rmi. An image
- * built after the list was taken is not on it. Skipped when another
- * operation keeps the lock; the next release prunes.
+ * under the app's lock, as housekeeping (a push holding the lock builds an
+ * image no release names yet; an operation arriving meanwhile waits for the
+ * listing, AppLocks.housekeep); the removal itself runs after the lock is
+ * released, so the next push, env change or rollback never waits for the
+ * engine's rmi. An image built after the list was taken is not on it.
+ * While a control-loop pass holds the lock (woken by the retired
+ * containers' events) it tries again shortly; while an operation holds it,
+ * it gives up and the next release prunes.
  */
 export async function pruneUnderLock(deps: PruneDeps, app: string): Promise<void> {
-  // Waits briefly: a control-loop pass (woken by the retired containers' events) holds the lock for milliseconds.
-  const release = await deps.locks.acquire(app, 'image pruning').catch(() => null);
-  if (!release) return;
-  let remove: string[] = [];
-  try {
+  const { runtime } = deps;
+  let remove: string[] | undefined;
+  const list = async (): Promise<void> => {
     const keep = imagesToKeep(await deps.store.listReleases(app), deps.keepReleases);
+    remove = [];
     // An app with no release that served keeps its images (nothing to compare with yet).
     if (keep.length === 0) return;
-    const { runtime } = deps;
     if (!runtime.listAppImages || !runtime.removeImages) {
       await runtime.removeAppImages(app, keep);
       return;
     }
     const kept = new Set(keep);
     remove = (await runtime.listAppImages(app)).filter((id) => !kept.has(id));
-  } finally {
-    await release();
+  };
+  for (let attempt = 0; attempt < PRUNE_ATTEMPTS && remove === undefined; attempt++) {
+    if (attempt > 0) await new Promise((r) => setTimeout(r, PRUNE_RETRY_MS));
+    await deps.locks.housekeep(app, list);
   }
-  if (remove.length > 0) await deps.runtime.removeImages?.(remove);
+  if (remove !== undefined && remove.length > 0) await runtime.removeImages?.(remove);
 }
+
+/** About 5 s of retries: longer than a control-loop pass, shorter than a push. */
+const PRUNE_ATTEMPTS = 20;
+const PRUNE_RETRY_MS = 250;
