@@ -60,7 +60,20 @@ function getTls(host: string, ca?: string): Promise<TlsAnswer> {
   });
 }
 
-const fingerprintOf = (pem: string): string => new X509Certificate(pem).fingerprint256;
+/** The sha256 of a certificate as paas writes it: lower-case hex without colons. */
+const hexOf = (fingerprint256: string): string => fingerprint256.replace(/:/g, '').toLowerCase();
+const fingerprintOf = (pem: string): string => hexOf(new X509Certificate(pem).fingerprint256);
+
+/** Asks by SNI until the router serves the certificate FINGERPRINT for HOST (a set change reaches it asynchronously), or the deadline. */
+async function servedUntil(host: string, ca: string, fingerprint: string | undefined, timeoutMs = 15_000): Promise<TlsAnswer | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  let answer = await getTls(host, ca).catch(() => undefined);
+  while ((answer === undefined || hexOf(answer.cert.fingerprint256) !== fingerprint) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 250));
+    answer = await getTls(host, ca).catch(() => undefined);
+  }
+  return answer;
+}
 
 async function certs(): Promise<CertList> {
   const r = await platform.paas(['certs', 'list', '--json'], { cwd: appDir });
@@ -154,7 +167,7 @@ describe('HTTPS at the router', () => {
     const caPem = await readFile(ca.cert, 'utf8');
     const answer = await getTls(OWN, caPem);
     expect(answer.authorized, answer.authorizationError).toBe(true);
-    expect(answer.cert.fingerprint256).toBe(fingerprintOf(await readFile(pair.cert, 'utf8')));
+    expect(hexOf(answer.cert.fingerprint256)).toBe(fingerprintOf(await readFile(pair.cert, 'utf8')));
     expect(answer.body).toContain('version tls-1');
     const curl = await run('curl', ['-sS', '--max-time', '10', '--resolve', `${OWN}:${tlsPort}:127.0.0.1`, '--cacert', ca.cert, `https://${OWN}:${tlsPort}/`]);
     expect(curl.stdout).toContain('version tls-1');
@@ -187,7 +200,7 @@ describe('HTTPS at the router', () => {
     expect(garbage.code).toBe(3);
     expect(garbage.stderr).toContain('no PEM certificate');
     // The certificate served before is still the one served.
-    expect((await certs()).certificates.find((c) => c.host === OWN)?.fingerprint).toBe(fingerprintOf(await readFile(join(ca.dir, 'own.crt'), 'utf8')).replace(/:/g, '').toLowerCase());
+    expect((await certs()).certificates.find((c) => c.host === OWN)?.fingerprint).toBe(fingerprintOf(await readFile(join(ca.dir, 'own.crt'), 'utf8')));
   });
 
   it('a router restarted without its saved certificates gets them again from the API within seconds', async () => {
@@ -210,13 +223,8 @@ describe('HTTPS at the router', () => {
     expect(await routerPid()).not.toBe(String(pid));
     const caPem = await readFile(ca.cert, 'utf8');
     const own = fingerprintOf(await readFile(join(ca.dir, 'own.crt'), 'utf8'));
-    const deadline = Date.now() + 15_000;
-    let served = await getTls(OWN, caPem).then((a) => a.cert.fingerprint256, () => '');
-    while (served !== own && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 250));
-      served = await getTls(OWN, caPem).then((a) => a.cert.fingerprint256, () => '');
-    }
-    expect(served).toBe(own);
+    const answer = await servedUntil(OWN, caPem, own);
+    expect(hexOf(answer?.cert.fingerprint256 ?? '')).toBe(own);
   });
 
   it('ACME: a domain added to the app gets a certificate from pebble, served without a router restart', async () => {
@@ -227,15 +235,10 @@ describe('HTTPS at the router', () => {
     expect(issued, JSON.stringify(issued)).toMatchObject({ source: 'acme', status: 'issued', names: [ISSUED] });
     expect(issued?.issuer).toMatch(/^Pebble Intermediate/);
     const root = await (pebble as Pebble).issuingRoot();
-    const deadline = Date.now() + 10_000;
-    let answer = await getTls(ISSUED, root);
-    while (answer.cert.fingerprint256.replace(/:/g, '').toLowerCase() !== issued?.fingerprint && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 200));
-      answer = await getTls(ISSUED, root);
-    }
-    expect(answer.cert.fingerprint256.replace(/:/g, '').toLowerCase()).toBe(issued?.fingerprint);
-    expect(answer.authorized, answer.authorizationError).toBe(true);
-    expect(answer.body).toContain('version tls-1');
+    const answer = await servedUntil(ISSUED, root, issued?.fingerprint);
+    expect(hexOf(answer?.cert.fingerprint256 ?? '')).toBe(issued?.fingerprint);
+    expect(answer?.authorized, answer?.authorizationError).toBe(true);
+    expect(answer?.body).toContain('version tls-1');
     expect(await routerPid()).toBe(pid);
     const text = await platform.paas(['certs', 'list'], { cwd: appDir });
     expect(text.stdout).toMatch(new RegExp(`${ISSUED.replace(/\./g, '\\.')}\\s+acme\\s+Pebble Intermediate.*\\d{4}-\\d\\d-\\d\\d\\s+issued`));
@@ -251,14 +254,9 @@ describe('HTTPS at the router', () => {
     // Renewed while the old one was still valid.
     expect(Date.parse(renewed?.notBefore ?? '')).toBeLessThan(Date.parse(first?.notAfter ?? ''));
     const root = await (pebble as Pebble).issuingRoot();
-    const deadline = Date.now() + 10_000;
-    let answer = await getTls(ISSUED, root);
-    while (answer.cert.fingerprint256.replace(/:/g, '').toLowerCase() !== renewed?.fingerprint && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 200));
-      answer = await getTls(ISSUED, root);
-    }
-    expect(answer.cert.fingerprint256.replace(/:/g, '').toLowerCase()).toBe(renewed?.fingerprint);
-    expect(answer.authorized, answer.authorizationError).toBe(true);
+    const answer = await servedUntil(ISSUED, root, renewed?.fingerprint);
+    expect(hexOf(answer?.cert.fingerprint256 ?? '')).toBe(renewed?.fingerprint);
+    expect(answer?.authorized, answer?.authorizationError).toBe(true);
     expect(await routerPid()).toBe(pid);
   }, 180_000);
 
