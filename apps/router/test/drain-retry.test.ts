@@ -84,7 +84,8 @@ describe('retry and ejection', () => {
   it('ejects a target after failed connects and re-admits it after the cool-down', async () => {
     const good = await startBackend(res, 'good');
     const port = await deadPort();
-    const router = await startTestRouter(res, { ejectAfterFailures: 2, ejectCooldownMs: 300 });
+    // The cool-down must outlast the 16 requests below even on a busy machine.
+    const router = await startTestRouter(res, { ejectAfterFailures: 2, ejectCooldownMs: 2_000 });
     await putTable(router, table(1, { 'app.localhost': { targets: [{ id: 'flaky', port }, { id: 'good', port: good.port }] } }));
     for (let i = 0; i < 10; i++) expect((await send(router.handle.port, { host: 'app.localhost' })).status).toBe(200);
     // Two refused connects (each retried on "good"), then the dead target is out: all 10 went to good.
@@ -96,7 +97,7 @@ describe('retry and ejection', () => {
     const back = createServer((req, r) => r.end('back'));
     await new Promise<void>((resolve) => back.listen(port, '127.0.0.1', resolve));
     res.add(() => new Promise<void>((resolve) => { back.close(() => resolve()); back.closeAllConnections(); }));
-    await sleep(350);
+    await sleep(2_050);
     const bodies = new Set<string>();
     for (let i = 0; i < 6; i++) bodies.add((await send(router.handle.port, { host: 'app.localhost' })).body);
     expect(bodies.has('back')).toBe(true);
