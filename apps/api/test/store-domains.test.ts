@@ -1,20 +1,9 @@
-import { PaasError } from '@paas/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEdges } from '../src/app-edges.js';
 import type { SqlStore } from '../src/store/sql-store.js';
-import { postgresGuard, storeDrivers } from './helpers/store-drivers.js';
+import { codeOf, postgresGuard, storeDrivers } from './helpers/store-drivers.js';
 
 postgresGuard('store domains');
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof PaasError) return err.code;
-    throw err;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe.each(storeDrivers)('custom domains and the HTTPS switch in the store ($name)', (driver) => {
   let store: SqlStore;

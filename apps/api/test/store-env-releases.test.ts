@@ -1,21 +1,11 @@
-import { PaasError, type AppSpec } from '@paas/core';
+import type { AppSpec } from '@paas/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SqlStore } from '../src/store/sql-store.js';
-import { postgresGuard, storeDrivers } from './helpers/store-drivers.js';
+import { codeOf, postgresGuard, storeDrivers } from './helpers/store-drivers.js';
 
 postgresGuard('store env and release causes');
 
 const spec: AppSpec = { file: 'paas.yml', services: {} };
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof PaasError) return err.code;
-    throw err;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe.each(storeDrivers)('store env and release causes ($name)', (driver) => {
   let store: SqlStore;

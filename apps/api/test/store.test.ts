@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { PaasError, type AppSpec } from '@paas/core';
+import type { AppSpec } from '@paas/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DbError } from '../src/store/db.js';
 import { migrate, migrations } from '../src/store/migrations.js';
@@ -7,22 +7,11 @@ import { openSqlStore } from '../src/store/open-store.js';
 import { openPostgres } from '../src/store/postgres.js';
 import type { SqlStore } from '../src/store/sql-store.js';
 import { createTestDatabase } from './helpers/pg.js';
-import { pgTarget, postgresGuard, storeDrivers } from './helpers/store-drivers.js';
+import { codeOf, pgTarget, postgresGuard, storeDrivers } from './helpers/store-drivers.js';
 
 postgresGuard('store');
 
 const spec: AppSpec = { file: 'paas.yml', services: {} };
-
-/** Resolves to the PaasError code a promise rejects with. */
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof PaasError) return err.code;
-    throw err;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe.each(storeDrivers)(
   'store ($name)',

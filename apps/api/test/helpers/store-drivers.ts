@@ -1,3 +1,4 @@
+import { PaasError } from '@paas/core';
 import { describe, it } from 'vitest';
 import { openSqlStore } from '../../src/store/open-store.js';
 import type { SqlStore } from '../../src/store/sql-store.js';
@@ -47,4 +48,15 @@ export function postgresGuard(suite: string): void {
   } else if (pgTarget.kind === 'skip') {
     console.warn(`NOTE: ${pgTarget.reason}`);
   }
+}
+
+/** Resolves to the PaasError code a promise rejects with. */
+export async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof PaasError) return err.code;
+    throw err;
+  }
+  throw new Error('expected a rejection');
 }
