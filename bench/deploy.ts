@@ -13,9 +13,9 @@
  * removed at the end.
  */
 import { copyApp, writeVersion } from '../test/src/harness/app-dir.js';
-import { getVia, startLoad } from '../test/src/harness/http.js';
+import { startLoad } from '../test/src/harness/http.js';
 import { startPlatform, type Platform } from '../test/src/harness/platform.js';
-import { p50, pushWithEvents } from './lib/push-events.js';
+import { p50, pushWithEvents, untilServed } from './lib/push-events.js';
 
 const pushes = Number(process.argv[2] ?? 20);
 
@@ -47,13 +47,7 @@ async function timedPush(p: Platform, dir: string, version: string): Promise<Pus
     else if (e.type === 'deploy.switch') mark('switched');
     else if (e.type === 'done') mark('done');
   });
-  const poll = (async () => {
-    while (marks.live === undefined) {
-      const r = await getVia(p.routerPort, 'bench.localhost').catch(() => undefined);
-      if (r?.body === `version ${version}\n`) mark('live');
-      else await new Promise((res) => setTimeout(res, 20));
-    }
-  })();
+  const poll = untilServed(p, 'bench.localhost', '/', `version ${version}\n`, () => mark('live'));
   await exited;
   mark('exit');
   await poll;

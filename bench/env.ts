@@ -13,9 +13,9 @@
  */
 import type { PushEvent } from '@paas/core';
 import { copyApp, writeVersion } from '../test/src/harness/app-dir.js';
-import { getVia, startLoad } from '../test/src/harness/http.js';
+import { startLoad } from '../test/src/harness/http.js';
 import { startPlatform, type Platform } from '../test/src/harness/platform.js';
-import { p50, paasWithEvents } from './lib/push-events.js';
+import { p50, paasWithEvents, untilServed } from './lib/push-events.js';
 
 const rounds = Number(process.argv[2] ?? 5);
 const HOST = 'envbench.localhost';
@@ -43,13 +43,7 @@ async function timed(p: Platform, dir: string, args: string[], path: string, exp
     else if (e.type === 'deploy.instance' && e.state === 'healthy') mark('healthy');
     else if (e.type === 'deploy.switch') mark('switched');
   });
-  const poll = (async () => {
-    while (marks.live === undefined) {
-      const r = await getVia(p.routerPort, HOST, path).catch(() => undefined);
-      if (r?.body === expected) mark('live');
-      else await new Promise((res) => setTimeout(res, 20));
-    }
-  })();
+  const poll = untilServed(p, HOST, path, expected, () => mark('live'));
   await exited;
   mark('exit');
   await poll;

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { PushEvent } from '@paas/core';
+import { getVia } from '../../test/src/harness/http.js';
 import { cliBin, type Platform } from '../../test/src/harness/platform.js';
 
 /**
@@ -30,4 +31,13 @@ export async function paasWithEvents(p: Platform, dir: string, args: string[], o
 export function p50(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
+
+/** Asks the router every 20 ms until `host` answers `path` with `expected`, then calls `live` once and resolves. */
+export async function untilServed(p: Platform, host: string, path: string, expected: string, live: () => void): Promise<void> {
+  for (;;) {
+    const r = await getVia(p.routerPort, host, path).catch(() => undefined);
+    if (r?.body === expected) return live();
+    await new Promise((res) => setTimeout(res, 20));
+  }
 }
