@@ -31,12 +31,19 @@ class SocketInput extends Readable {
 }
 
 /** Each chunk becomes one binary frame behind a stream byte; the next is taken once the socket took this one. */
-function frameWriter(ws: WebSocket, stream: number, sending: { count: number }): Writable {
+/** Output frames the socket has not handed to the kernel yet, and whether any went out since the last heartbeat. */
+interface Sending {
+  count: number;
+  since: boolean;
+}
+
+function frameWriter(ws: WebSocket, stream: number, sending: Sending): Writable {
   const prefix = Buffer.of(stream);
   return new Writable({
     write(chunk: Buffer, _encoding, callback) {
       if (ws.readyState !== ws.OPEN) return callback(new Error('the client went away'));
       sending.count++;
+      sending.since = true;
       ws.send(Buffer.concat([prefix, chunk]), { binary: true }, (err) => {
         sending.count--;
         callback(err ?? null);
@@ -100,12 +107,17 @@ export async function bridgeRun(ws: WebSocket, hooks: BridgeHooks): Promise<void
    * to read (`paas run … | less`) cannot answer either, and the kernel's
    * retransmission timeout ends a connection to a peer that is really gone.
    * Nor while the socket is paused for a full stdin: its pongs wait unread.
+   * Output sent since the last beat counts as waiting: the kernel may have
+   * taken it before the client's buffers filled, and the client, not
+   * reading, has not seen the ping in front of it either.
    */
-  const sending = { count: 0 };
+  const sending: Sending = { count: 0, since: false };
   let alive = true;
   ws.on('pong', () => (alive = true));
   const heartbeat = setInterval(() => {
-    if (sending.count > 0 || ws.bufferedAmount > 0 || ws.isPaused) return void (alive = true);
+    const waiting = sending.count > 0 || sending.since || ws.bufferedAmount > 0 || ws.isPaused;
+    sending.since = false;
+    if (waiting) return void (alive = true);
     if (!alive) return ws.terminate();
     alive = false;
     ws.ping();
