@@ -4,7 +4,7 @@ export { describeService } from './describe.js';
 export { hasWebService, isWebService } from './web-service.js';
 export { MAX_SPEC_BYTES, MAX_ALIAS_COUNT } from './yaml-safety.js';
 export { MAX_DEPTH } from './yaml-depth.js';
-export { DEFAULT_HEALTHCHECK, DEFAULT_INSTANCES, MAX_INSTANCES } from './defaults.js';
+export { CUSTOM_DEFAULT_PROCESS, DEFAULT_HEALTHCHECK, DEFAULT_INSTANCES, MAX_INSTANCES } from './defaults.js';
 export { PROVIDED_RUNTIMES, normaliseVersion } from './versions.js';
 export { SYSTEM_PACKAGE_RE } from './packages.js';
 export { ENV_KEY_RE } from './environment.js';
