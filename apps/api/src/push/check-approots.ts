@@ -1,30 +1,20 @@
 import { realpath, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
-import { PaasError, type AppSpec, type Problem } from '@paas/core';
+import { missingApprootError, type AppSpec } from '@paas/core';
 
 /**
- * Every code service's approot is a directory of the pushed tree: checked
- * before anything is built, so a typo in it is one clear error and the push
- * leaves nothing behind.
+ * Every code service's approot is a directory of the pushed tree (a symlink
+ * to one inside it counts): checked before anything is built, so a typo in
+ * it is one clear error and the push leaves nothing behind.
  */
 export async function checkApproots(dir: string, spec: AppSpec): Promise<void> {
   const root = await realpath(dir);
-  const problems: Problem[] = [];
+  const found = new Set<string>();
   for (const service of Object.values(spec.services)) {
-    if (service.kind !== 'code' || service.approot === '.') continue;
-    const path = `${service.name}.approot`;
-    if (!(await isDirectoryInside(root, join(root, service.approot)))) {
-      problems.push({ path, message: `${JSON.stringify(service.approot)} is not a directory of the pushed tree` });
-    }
+    if (service.kind === 'code' && (await isDirectoryInside(root, join(root, service.approot)))) found.add(service.approot);
   }
-  const [first] = problems;
-  if (first === undefined) return;
-  const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
-  throw new PaasError('SPEC_INVALID', `${spec.file}: ${first.path}: ${first.message}${more}`, {
-    path: first.path,
-    problems,
-    hint: 'approot is relative to the directory you push; fix the path in the spec or push from the right directory',
-  });
+  const err = missingApprootError(spec, (approot) => found.has(approot));
+  if (err !== undefined) throw err;
 }
 
 async function isDirectoryInside(root: string, path: string): Promise<boolean> {

@@ -11,3 +11,4 @@ export { ENV_KEY_RE } from './environment.js';
 export { PORT_NAME_RE } from './ports.js';
 export { CODE_SERVICE_KEYS } from './code-service.js';
 export { DATA_SERVICE_KEYS } from './data-service.js';
+export { missingApprootError } from './approots.js';
