@@ -4,6 +4,7 @@ import { PaasError, type CodeService } from '@paas/core';
 import type Dockerode from 'dockerode';
 import { packContext, listTree, type TreeEntry } from './build-context.js';
 import { buildFailedError, engineCallError } from './build-errors.js';
+import { nameHookStep } from './hooks.js';
 import { BuildStreamParser, layersToRemove, type BuildEvent } from './build-stream.js';
 import { CONTEXT_CA_FILE, CONTEXT_CODE_DIR } from './layout.js';
 import { planBuild } from './plan-build.js';
@@ -97,7 +98,7 @@ export async function* buildImage(docker: Dockerode, opts: BuildImageOptions): A
   if (parser.failure !== undefined) {
     // The engine keeps the images of the steps that succeeded; a failed push leaves nothing.
     for (const id of layersToRemove(parser.committed, plan.codeStep)) await removeUntagged(docker, id);
-    throw buildFailedError(parser.failure);
+    throw buildFailedError(nameHookStep(parser.failure, plan));
   }
 
   const imageId = parser.imageId ?? (await docker.getImage(tag).inspect()).Id;

@@ -25,6 +25,8 @@ export interface BuildPlan {
    * it onwards depends on the code. Unset for the app's own Dockerfile.
    */
   codeStep?: string;
+  /** Dockerfile instruction → the spec key it runs (`www.postbuild`), so a failing hook is named. */
+  hookSteps?: Record<string, string>;
 }
 
 /** What a type contributes to the Dockerfile; the order is planBuild's business. */

@@ -27,6 +27,24 @@ export function supervisorFiles(serviceName: string, processes: Record<string, s
   return files;
 }
 
+/** The app's own supervisord.conf (dotCloud's way to name processes), read from the approot at start. */
+export const APP_SUPERVISORD_CONF = `${CURRENT_DIR}/supervisord.conf`;
+/** Where dotCloud's supervisor logged, and old supervisord.conf files still write. */
+export const SUPERVISOR_LOG_DIR = '/var/log/supervisor';
+
+/**
+ * For a service whose spec names no process and whose approot holds a
+ * supervisord.conf: paas's header, then the app's file included as it is
+ * (its `[program:…]` sections are the processes; `%(ENV_PORT)s` and the
+ * like work as in any supervisord.conf).
+ */
+export function appSupervisorFiles(): Record<string, string> {
+  return { [`${CONTEXT_PAAS_DIR}/supervisord.conf`]: `${header()}
+[include]
+files = ${APP_SUPERVISORD_CONF}
+` };
+}
+
 function processScript(command: string): string {
   return `#!/bin/sh\ncd ${CURRENT_DIR}\n${execIfSimple(command)}\n`;
 }

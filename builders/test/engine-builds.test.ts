@@ -134,7 +134,8 @@ describe.skipIf(!hasEngine)('real builds against the Docker Engine', () => {
       error = err as PaasError;
     }
     expect(error?.code).toBe('BUILD_FAILED');
-    expect(error?.message).toMatch(/RUN .*exit 3.* failed: exit code 3/);
+    // The failing step is named by its spec key.
+    expect(error?.message).toMatch(/^www\.postbuild failed: exit code 3/);
     // The build did run the prebuild (after the code) before failing.
     expect(steps.some((s) => s.includes(marker))).toBe(true);
 

@@ -45,7 +45,7 @@ RUN apt-get update -qq && apt-get install -y -q --no-install-recommends nginx-li
     const plan = planBuild(service, { app: 'a1', files: treeWith('requirements.txt'), caFile: false });
     expect(plan.dockerfile).toContain(`WORKDIR /home/app/current
 COPY --chown=app:app code/ /home/app/code/
-RUN ["/bin/sh", "-c", "./bin/fetch-assets"]
+RUN ["/bin/sh", "-c", "for f in ./bin/fetch-assets; do if [ -f \\"$f\\" ] && [ ! -x \\"$f\\" ]; then chmod u+x \\"$f\\"; fi; done\\n./bin/fetch-assets"]
 RUN ["pip3", "install", "--user", "--break-system-packages", "--no-cache-dir", "--no-warn-script-location", "-r", "requirements.txt"]
 CMD`);
   });

@@ -28,7 +28,7 @@ function npmDependencies(ctx: PlanContext): DependencyStep {
 /**
  * nodejs and nodejs-worker build alike: Debian's nodejs, npm only when there
  * is something to install (npm pulls ~400 Debian packages), and a start script
- * that picks npm start / server.js / index.js when the instance starts.
+ * that picks server.js / npm start / index.js when the instance starts.
  * No instanceEnv: Node.js writes to pipes synchronously on Linux, unbuffered.
  */
 export const nodejsBase: TypeBuilder = {

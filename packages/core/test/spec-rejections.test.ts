@@ -21,11 +21,11 @@ describe('unknown key, wrong type, duplicate key, custom tag, several documents 
   it('unknown key', () => {
     const err = specErrorOf(www('  procces: ./run\n'));
     expect(err.problems?.[0]?.path).toBe('www.procces');
-    expect(err.problems?.[0]?.message).toMatch(/^unknown key "procces"; a code service takes type, approot, /);
+    expect(err.problems?.[0]?.message).toMatch(/^unknown key "procces" \(did you mean "process"\?\); a code service takes type, approot, /);
   });
 
   it('wrong type, with the offending value in the message', () => {
-    expect(specErrorOf(www('  ports: {web: https}\n')).problems).toEqual([{ path: 'www.ports.web', message: 'expected one of http, tcp, udp, got "https"' }]);
+    expect(specErrorOf(www('  ports: {web: https}\n')).problems).toEqual([{ path: 'www.ports.web', message: 'expected one of http, tcp, udp, got "https" (did you mean "http"?)' }]);
     expect(specErrorOf(www('  systempackages: libxml2-dev\n')).problems).toEqual([{ path: 'www.systempackages', message: 'expected a list, got "libxml2-dev"' }]);
     expect(specErrorOf(www('  environment: [A]\n')).problems).toEqual([{ path: 'www.environment', message: 'expected a map, got a list' }]);
     expect(specErrorOf(www('  process: {a: b}\n')).problems).toEqual([{ path: 'www.process', message: 'expected a command string, got a map' }]);

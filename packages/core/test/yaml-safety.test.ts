@@ -90,7 +90,7 @@ describe('YAML syntax', () => {
 
   it('reports other syntax errors with line and column', () => {
     expect(specErrorOf('www:\n  type: python\n ports: {}\n').problems).toEqual([
-      { path: '', message: 'line 3, column 1: All mapping items must start at the same column' },
+      { path: '', message: 'line 3, column 1: not valid YAML: All mapping items must start at the same column' },
     ]);
   });
 

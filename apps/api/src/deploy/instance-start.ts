@@ -1,4 +1,5 @@
 import { PaasError, type CodeService } from '@paas/core';
+import { hookCommand } from '@paas/builders';
 import { waitHealthy } from '../health/index.js';
 import type { InstanceLimits, InstanceState, Runtime } from '../runtime/types.js';
 import { httpPort, instanceEnv, publishedPorts } from './instance-env.js';
@@ -50,10 +51,11 @@ export async function startHealthyInstance(input: StartInstanceInput): Promise<I
   let postinstallOutput: string[] | undefined;
   try {
     if (service.postinstall) {
-      const result = await runtime.exec(state.id, service.postinstall, service.healthcheck.timeout * 1000);
+      // Run like the build's hooks: a script committed without the executable bit runs through its #! line.
+      const result = await runtime.exec(state.id, hookCommand(service.postinstall), service.healthcheck.timeout * 1000);
       if (result.exitCode !== 0) {
         postinstallOutput = lastLines(result.output);
-        throw new PaasError('POSTINSTALL_FAILED', `postinstall exited with code ${result.exitCode} in ${name}`, {
+        throw new PaasError('POSTINSTALL_FAILED', `${service.name}.postinstall exited with code ${result.exitCode} in ${name}`, {
           hint: 'run the postinstall command locally, fix it and push again; the previous release keeps serving',
         });
       }

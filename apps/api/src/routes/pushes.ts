@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { loadApp, requireUser } from '../auth.js';
 import type { Platform } from '../platform.js';
 import { readSpec } from '../push/read-spec.js';
+import { checkApproots } from '../push/check-approots.js';
 import { asPaasError, runPush, type PushDeps } from '../push/run-push.js';
 import { newId } from '../tokens.js';
 import { extractUpload } from '../upload/index.js';
@@ -55,6 +56,7 @@ export function registerPushRoutes(app: FastifyInstance, p: Platform): void {
         ...(p.config.uploadIdleMs !== undefined ? { idleMs: p.config.uploadIdleMs } : {}),
       });
       const { spec, warnings } = await readSpec(dir, { strict: query.strict === '1' || query.strict === 'true' });
+      await checkApproots(dir, spec);
 
       // From here on the answer is a stream of events; errors become `error` events.
       reply.hijack();

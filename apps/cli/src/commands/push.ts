@@ -11,6 +11,7 @@ import { UploadProgress } from '../progress.js';
 import { choosePushRoot } from '../push-root.js';
 import { renderPush } from '../render-push.js';
 import { loadSpec } from '../spec-load.js';
+import { checkApprootsPacked } from '../approot-check.js';
 import { printSpecSummary } from './validate.js';
 import { withAppOption } from './app-option.js';
 
@@ -53,6 +54,7 @@ uploaded, nor are .git/ and .paas/.`)
       try {
         const archive = join(tmp, 'app.tar.gz');
         const packed = await packDirectory(root, createWriteStream(archive));
+        checkApprootsPacked(spec.spec, packed.entries);
         for (const path of packed.skipped) out.warn(`${path}: not a file, directory or symlink; not uploaded`);
         const { size } = await stat(archive);
         out.step(`Uploading ${app}: ${packed.entries.length} entries, ${formatBytes(packed.contentBytes)} (${formatBytes(size)} compressed)`);

@@ -10,6 +10,7 @@ import { readEnvironment } from './environment.js';
 import { readHealthcheck } from './healthcheck.js';
 import { readCodeConfig, type LooseVersion } from './config.js';
 import { isVersionKey } from './versions.js';
+import { didYouMean } from '../suggest.js';
 import { CUSTOM_DEFAULT_PROCESS, DEFAULT_INSTANCES, MAX_INSTANCES, defaultPorts, isWorkerService } from './defaults.js';
 
 export const CODE_SERVICE_KEYS = [
@@ -30,9 +31,9 @@ export function readCodeService(ctx: SpecContext, name: string, type: CodeType, 
     if (known.has(key)) continue;
     if (isVersionKey(key)) loose.push({ key, value, path: at(key) });
     else if (ctx.file === 'dotcloud.yml') {
-      addWarning(ctx, at(key), `unknown key ${JSON.stringify(key)}: kept and passed to the build, but paas does not use it`);
+      addWarning(ctx, at(key), `unknown key ${JSON.stringify(key)}${didYouMean(key, CODE_SERVICE_KEYS)}: kept and passed to the build, but paas does not use it`);
       setOwn(extra, key, value);
-    } else addProblem(ctx, at(key), `unknown key ${JSON.stringify(key)}; a code service takes ${CODE_SERVICE_KEYS.join(', ')}`);
+    } else addProblem(ctx, at(key), `unknown key ${JSON.stringify(key)}${didYouMean(key, CODE_SERVICE_KEYS)}; a code service takes ${CODE_SERVICE_KEYS.join(', ')}`);
   }
 
   const approot = readApproot(ctx, body.approot, at('approot')) ?? '.';

@@ -3,7 +3,8 @@ import { addProblem, addWarning, type SpecContext } from './problems.js';
 import { describeValue, pathOf } from './paths.js';
 import { readMap, scalarText } from './fields.js';
 import { isAbsent, setOwn } from './records.js';
-import { isVersionKey, isVersionProvided, normaliseVersion, unavailableMessage, type VersionKey } from './versions.js';
+import { didYouMean } from '../suggest.js';
+import { PROVIDED_RUNTIMES, isVersionKey, isVersionProvided, normaliseVersion, unavailableMessage, type VersionKey } from './versions.js';
 
 /** Config keys each type's builder reads, besides the `*_version` keys every type accepts. */
 const KNOWN_CONFIG_KEYS: Partial<Record<CodeType, readonly string[]>> = {
@@ -35,7 +36,8 @@ export function readCodeConfig(ctx: SpecContext, type: CodeType, value: unknown,
       if (version !== undefined) setOwn(out, key, version);
     } else {
       if (!(KNOWN_CONFIG_KEYS[type] ?? []).includes(key)) {
-        addWarning(ctx, itemPath, `${JSON.stringify(key)} is not a config key paas knows for ${type}; it is kept and passed to the build`);
+        const known = [...(KNOWN_CONFIG_KEYS[type] ?? []), ...Object.keys(PROVIDED_RUNTIMES), 'cpus', 'memory'];
+        addWarning(ctx, itemPath, `${JSON.stringify(key)} is not a config key paas knows for ${type}${didYouMean(key, known)}; it is kept and passed to the build`);
       }
       setOwn(out, key, item);
     }

@@ -4,6 +4,7 @@ import { pathOf } from './paths.js';
 import { readMap, readString } from './fields.js';
 import { isAbsent, setOwn, type PlainMap } from './records.js';
 import { checkRelativePath } from './relative-path.js';
+import { didYouMean } from '../suggest.js';
 
 export const DATA_SERVICE_KEYS = ['type', 'config', 'approot'] as const;
 
@@ -36,9 +37,9 @@ export function readDataService(ctx: SpecContext, name: string, type: DataType, 
       if (ctx.file === 'dotcloud.yml') addWarning(ctx, at(key), `${codeOnly(key, type)}; it is ignored`);
       else addProblem(ctx, at(key), codeOnly(key, type));
     } else if (ctx.file === 'dotcloud.yml') {
-      addWarning(ctx, at(key), `unknown key ${JSON.stringify(key)} is ignored: a data service takes ${DATA_SERVICE_KEYS.join(', ')}`);
+      addWarning(ctx, at(key), `unknown key ${JSON.stringify(key)}${didYouMean(key, DATA_SERVICE_KEYS)} is ignored: a data service takes ${DATA_SERVICE_KEYS.join(', ')}`);
     } else {
-      addProblem(ctx, at(key), `unknown key ${JSON.stringify(key)}; a data service takes ${DATA_SERVICE_KEYS.join(', ')}`);
+      addProblem(ctx, at(key), `unknown key ${JSON.stringify(key)}${didYouMean(key, DATA_SERVICE_KEYS)}; a data service takes ${DATA_SERVICE_KEYS.join(', ')}`);
     }
   }
   return service;

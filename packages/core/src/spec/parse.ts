@@ -4,7 +4,7 @@ import { addProblem, specError, type SpecContext } from './problems.js';
 import { describeValue, pathOf } from './paths.js';
 import { isPlainMap, setOwn, type PlainMap } from './records.js';
 import { loadYaml } from './yaml-safety.js';
-import { lookupType, unknownTypeMessage, unsupportedTypeMessage } from './service-types.js';
+import { dotcloudOnlyTypeMessage, lookupType, unknownTypeMessage, unsupportedTypeMessage } from './service-types.js';
 import { readCodeService } from './code-service.js';
 import { readDataService } from './data-service.js';
 
@@ -60,7 +60,9 @@ function readService(ctx: SpecContext, name: string, path: string, body: unknown
   }
   const info = lookupType(map.type);
   if (info === undefined) {
-    addProblem(ctx, typePath, unknownTypeMessage(map.type));
+    const dotcloudOnly = dotcloudOnlyTypeMessage(map.type);
+    if (dotcloudOnly !== undefined) addProblem(ctx, typePath, dotcloudOnly, 'type');
+    else addProblem(ctx, typePath, unknownTypeMessage(map.type));
     return undefined;
   }
   if (!info.supported) addProblem(ctx, typePath, unsupportedTypeMessage(info), 'type');

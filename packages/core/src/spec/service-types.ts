@@ -1,3 +1,4 @@
+import { didYouMean } from '../suggest.js';
 import { CODE_TYPES, DATA_TYPES, SUPPORTED_CODE_TYPES, SUPPORTED_DATA_TYPES, type CodeType, type DataType } from '../spec-types.js';
 
 export type TypeInfo =
@@ -19,8 +20,18 @@ export function unsupportedTypeMessage(info: TypeInfo): string {
   return `${JSON.stringify(info.type)} is a known type but this platform cannot run it yet; supported: ${supported.join(', ')}`;
 }
 
+/** dotCloud types no platform image stands for: named, so the refusal says what to do instead. */
+const DOTCLOUD_ONLY_TYPES: Record<string, string> = {
+  smtp: 'send mail through an outside SMTP relay (its address in `environment`) instead',
+};
+
+/** A dotCloud type this platform has no counterpart for, with what to do instead; undefined for any other. */
+export function dotcloudOnlyTypeMessage(type: string): string | undefined {
+  const instead = Object.hasOwn(DOTCLOUD_ONLY_TYPES, type) ? DOTCLOUD_ONLY_TYPES[type] : undefined;
+  return instead === undefined ? undefined : `${JSON.stringify(type)} is a dotCloud service type this platform does not provide; ${instead}`;
+}
+
 export function unknownTypeMessage(type: string): string {
-  const lower = type.trim().toLowerCase();
-  const guess = lower !== type && TYPES.has(lower) ? ` (did you mean ${JSON.stringify(lower)}?)` : '';
-  return `${JSON.stringify(type)} is not a service type${guess}; valid types: ${[...SUPPORTED_CODE_TYPES, ...SUPPORTED_DATA_TYPES].join(', ')}`;
+  const supported = [...SUPPORTED_CODE_TYPES, ...SUPPORTED_DATA_TYPES];
+  return `${JSON.stringify(type)} is not a service type${didYouMean(type, supported)}; valid types: ${supported.join(', ')}`;
 }

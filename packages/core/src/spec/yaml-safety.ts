@@ -79,7 +79,7 @@ function syntaxProblems(text: string, docs: Document.Parsed[], lines: LineCounte
     const { line, col } = lines.linePos(err.pos[0]);
     if (seen.has(line)) continue;
     seen.add(line);
-    problems.push({ path: '', message: `line ${line}, column ${col}: ${err.message.split('\n')[0]}` });
+    problems.push({ path: '', message: `line ${line}, column ${col}: not valid YAML: ${err.message.split('\n')[0]}` });
   }
   return problems;
 }
