@@ -84,7 +84,7 @@ export function planBuild(service: CodeService, opts: PlanOptions): BuildPlan {
     ...hook(service.postbuild),
     ...labelLine(opts.labels),
   ];
-  return { dockerfile: lines.join('\n') + '\n', files, codeStep: copyCode };
+  return { dockerfile: lines.join('\n') + '\n', files: { ...files, ...deps.files }, codeStep: copyCode };
 }
 
 /** `LABEL "k"="v" …` in one step (the engine makes one step per label of the build's `labels` option). */
