@@ -14,6 +14,7 @@ mirror is the one source a closed network still has.
   pip [-r FILE] [-- REQ...]                  as the app: pip install, when resolve chose pip
   plan --map F --versions F [-r FILE] [-- REQ...]   print the Debian plan as JSON (tests)
 """
+import base64
 import json
 import os
 import re
@@ -26,7 +27,8 @@ import urllib.parse
 import urllib.request
 
 FALLBACK = "/usr/share/dh-python/dist/cpython3_fallback"
-ROUTE_FILE = "/var/lib/paas/python-deps-route"
+# Where resolve tells the pip step which route it took (movable for tests).
+ROUTE_FILE = os.environ.get("PAAS_PYTHON_DEPS_ROUTE", "/var/lib/paas/python-deps-route")
 DEFAULT_INDEX = "https://pypi.org/simple/"
 PROBE_SECONDS = 5
 PIP = ["pip3", "install", "--user", "--break-system-packages", "--no-cache-dir", "--no-warn-script-location"]
@@ -198,8 +200,15 @@ def index_host(url):
 
 def index_answers(url):
     """True when the index answers at all, even with an error status; no answer in time is no index."""
+    # urllib takes no user:password@ in a URL the way pip does: it goes in a header.
+    parts = urllib.parse.urlsplit(url)
+    headers = {}
+    if parts.username is not None:
+        token = "%s:%s" % (urllib.parse.unquote(parts.username), urllib.parse.unquote(parts.password or ""))
+        headers["Authorization"] = "Basic " + base64.b64encode(token.encode()).decode()
+        url = urllib.parse.urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
     try:
-        urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=PROBE_SECONDS).close()
+        urllib.request.urlopen(urllib.request.Request(url, method="HEAD", headers=headers), timeout=PROBE_SECONDS).close()
         return True, None
     except urllib.error.HTTPError:
         return True, None
