@@ -134,6 +134,13 @@ worker:
     expect(node.warnings).toEqual([{ path: 'package.json engines.node', message: 'Node.js 20 is not available; Node.js 18 will be used instead' }]);
   });
 
+  it('does not make Heroku\'s release phase a service, and says so', () => {
+    const derived = deriveProcfileSpec({ ...FLASK, Procfile: 'release: python3 manage.py migrate\nweb: gunicorn hello:app' });
+    expect(Object.keys(derived.spec.services)).toEqual(['web']);
+    expect(derived.warnings).toEqual([{ path: 'Procfile:1', message: expect.stringMatching(/^release: Heroku's release phase is not run here/) as unknown as string }]);
+    expect(catchPaasError(() => deriveProcfileSpec({ ...FLASK, Procfile: 'release: ./migrate' })).code).toBe('PROCFILE_INVALID');
+  });
+
   it('says which manifest decided when several are present', () => {
     const derived = deriveProcfileSpec({ ...FLASK, 'package.json': '{}' });
     expect(derived.language.language).toBe('nodejs');

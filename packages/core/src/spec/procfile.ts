@@ -235,10 +235,22 @@ export function deriveProcfileSpec(files: Partial<Record<ProcfileInput, string>>
 
   const document: Record<string, Record<string, unknown>> = {};
   for (const entry of entries) {
+    // Heroku runs `release` once per deploy, before the new processes: not a
+    // service. A worker that exits would be restarted forever instead.
+    if (entry.type === 'release') {
+      warnings.push({
+        path: `${PROCFILE}:${entry.line}`,
+        message: 'release: Heroku\'s release phase is not run here; write a paas.yml and use postinstall (run in each new instance) or paas run',
+      });
+      continue;
+    }
     const type = entry.type === 'web' ? language.language : `${language.language}-worker`;
     const service: Record<string, unknown> = { type, process: entry.command };
     if (runtime.request !== undefined) service.config = { [runtime.request.key]: runtime.request.version };
     document[entry.type] = service;
+  }
+  if (Object.keys(document).length === 0) {
+    throw new PaasError('PROCFILE_INVALID', `${PROCFILE}: only a release process; add a process type such as web: or worker:`, { path: PROCFILE });
   }
   const manifestNote = `# Derived from ${PROCFILE} (language from ${language.manifest}${runtime.request ? `, version from ${runtime.request.source}` : ''}); a paas.yml would take precedence.\n`;
   const yaml = manifestNote + stringify(document, { lineWidth: 0 });
