@@ -40,8 +40,10 @@ export interface PlanContext {
 export interface DependencyStep {
   /** Manifests copied before the code, relative to the approot. */
   manifests: string[];
-  /** Dockerfile RUN lines that install from them (run as app in ~/current). */
+  /** Dockerfile lines that install from them (as app in ~/current, unless they switch USER and back). */
   run: string[];
+  /** Generated files those lines COPY, keyed by context path (outside paas/). */
+  files?: Record<string, string>;
 }
 
 export interface TypeBuilder {

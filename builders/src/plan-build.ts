@@ -99,7 +99,7 @@ export function planBuild(service: CodeService, opts: PlanOptions): BuildPlan {
     ...hook('postbuild'),
     ...labelLine(opts.labels),
   ];
-  return { dockerfile: lines.join('\n') + '\n', files, codeStep: copyCode, ...(Object.keys(hookSteps).length > 0 ? { hookSteps } : {}) };
+  return { dockerfile: lines.join('\n') + '\n', files: { ...files, ...deps.files }, codeStep: copyCode, ...(Object.keys(hookSteps).length > 0 ? { hookSteps } : {}) };
 }
 
 /**

@@ -46,7 +46,11 @@ RUN apt-get update -qq && apt-get install -y -q --no-install-recommends nginx-li
     expect(plan.dockerfile).toContain(`WORKDIR /home/app/current
 COPY --chown=app:app code/ /home/app/code/
 RUN ["/bin/sh", "-c", "for f in ./bin/fetch-assets; do if [ -f \\"$f\\" ] && [ ! -x \\"$f\\" ]; then chmod u+x \\"$f\\"; fi; done\\n./bin/fetch-assets"]
-RUN ["pip3", "install", "--user", "--break-system-packages", "--no-cache-dir", "--no-warn-script-location", "-r", "requirements.txt"]
+USER root
+COPY build/python-deps.py /usr/local/lib/paas/python-deps.py
+RUN ["python3", "/usr/local/lib/paas/python-deps.py", "resolve", "-r", "requirements.txt"]
+USER app
+RUN ["python3", "/usr/local/lib/paas/python-deps.py", "pip", "-r", "requirements.txt"]
 CMD`);
   });
 

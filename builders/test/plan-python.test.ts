@@ -22,7 +22,7 @@ COPY --chown=app:app code/ /home/app/code/
     expect(plan.files['paas/wsgi-server.py']).toContain('os.environ.get("PORT"');
   });
 
-  it('installs requirements.txt before the code, then spec requirements as exec-form arguments', () => {
+  it('resolves requirements.txt and spec requirements before the code: as root (Debian route), then as app (pip route)', () => {
     const service = codeService({
       type: 'python',
       approot: 'web',
@@ -41,14 +41,18 @@ USER app
 RUN mkdir -p /home/app/code/web && ln -sfn /home/app/code/web /home/app/current
 WORKDIR /home/app/current
 COPY --chown=app:app code/web/requirements.txt /home/app/code/web/
-RUN ["pip3", "install", "--user", "--break-system-packages", "--no-cache-dir", "--no-warn-script-location", "-r", "requirements.txt"]
-RUN ["pip3", "install", "--user", "--break-system-packages", "--no-cache-dir", "--no-warn-script-location", "--", "gunicorn", "weird'name; rm -rf /"]
+USER root
+COPY build/python-deps.py /usr/local/lib/paas/python-deps.py
+RUN ["python3", "/usr/local/lib/paas/python-deps.py", "resolve", "-r", "requirements.txt", "--", "gunicorn", "weird'name; rm -rf /"]
+USER app
+RUN ["python3", "/usr/local/lib/paas/python-deps.py", "pip", "-r", "requirements.txt", "--", "gunicorn", "weird'name; rm -rf /"]
 CMD ["/bin/sh", "-c", "exec gunicorn app:application --bind 0.0.0.0:$PORT"]
 COPY --chown=app:app code/ /home/app/code/
 RUN ["/bin/sh", "-c", "python3 manage.py collectstatic --noinput"]
 `);
-    // An explicit process needs no generated server.
-    expect(plan.files).toEqual({});
+    // An explicit process needs no generated server; the resolver goes outside paas/.
+    expect(Object.keys(plan.files)).toEqual(['build/python-deps.py']);
+    expect(plan.dockerfile).not.toContain('COPY paas/');
   });
 
   it('refuses a python service with nothing to run', () => {

@@ -46,7 +46,7 @@ describe('paas validate (real process)', () => {
   it('says SPEC_NOT_FOUND (exit 3) in a directory without a spec', async () => {
     const r = await runCli(['validate', await tempDir()]);
     expect(r.code).toBe(3);
-    expect(r.stderr).toMatch(/^ ! {5}no paas\.yml or dotcloud\.yml/);
+    expect(r.stderr).toMatch(/^ ! {5}no paas\.yml, dotcloud\.yml or Procfile/);
   });
 
   it('exits 2 on a usage error, never 0', async () => {

@@ -1,10 +1,11 @@
-import { HOME_DIR } from '../layout.js';
+import { PYTHON_DEPS_PY } from '../assets/python-deps.js';
+import { APP_USER, HOME_DIR } from '../layout.js';
 import { execForm } from '../shell.js';
 import type { DependencyStep, PlanContext } from '../build-plan.js';
 
-// --user keeps packages in the app's home; --break-system-packages is Debian 12's
-// opt-in for pip next to apt's Python (PEP 668); no cache, so no dead weight in the layer.
-const PIP = ['pip3', 'install', '--user', '--break-system-packages', '--no-cache-dir', '--no-warn-script-location'];
+/** Where the resolver sits in the context, and in the image (root-owned, outside the app's home). */
+const CONTEXT_RESOLVER = 'build/python-deps.py';
+const IMAGE_RESOLVER = '/usr/local/lib/paas/python-deps.py';
 
 function hasRequirementsTxt(ctx: PlanContext): boolean {
   return ctx.hasInApproot('requirements.txt');
@@ -22,15 +23,28 @@ export function pythonPathDirs(): string[] {
   return [`${HOME_DIR}/.local/bin`];
 }
 
+/**
+ * Two steps over the same requirements. As root, the resolver probes the
+ * package index; when none answers it installs the Debian packages that
+ * dh-python's PyPI map names (or fails naming every requirement without
+ * one). Then, as the app, pip installs into ~/.local when the index answered.
+ * Both sit above the code COPY, so a code-only push reuses them.
+ */
 export function pipDependencies(ctx: PlanContext): DependencyStep {
-  const step: DependencyStep = { manifests: [], run: [] };
-  if (hasRequirementsTxt(ctx)) {
-    step.manifests.push('requirements.txt');
-    step.run.push(`RUN ${execForm([...PIP, '-r', 'requirements.txt'])}`);
-  }
-  // `--` so a requirement can never be read as a pip option.
-  if (ctx.service.requirements.length > 0) {
-    step.run.push(`RUN ${execForm([...PIP, '--', ...ctx.service.requirements])}`);
-  }
-  return step;
+  const fromFile = hasRequirementsTxt(ctx);
+  const extra = ctx.service.requirements;
+  if (!fromFile && extra.length === 0) return { manifests: [], run: [] };
+  // `--` so a requirement can never be read as an option.
+  const args = [...(fromFile ? ['-r', 'requirements.txt'] : []), ...(extra.length > 0 ? ['--', ...extra] : [])];
+  return {
+    manifests: fromFile ? ['requirements.txt'] : [],
+    files: { [CONTEXT_RESOLVER]: PYTHON_DEPS_PY },
+    run: [
+      'USER root',
+      `COPY ${CONTEXT_RESOLVER} ${IMAGE_RESOLVER}`,
+      `RUN ${execForm(['python3', IMAGE_RESOLVER, 'resolve', ...args])}`,
+      `USER ${APP_USER}`,
+      `RUN ${execForm(['python3', IMAGE_RESOLVER, 'pip', ...args])}`,
+    ],
+  };
 }

@@ -19,6 +19,7 @@ export const errorCatalogue = {
   SPEC_NOT_FOUND: { status: 400, exit: 3, title: 'No paas.yml or dotcloud.yml in the directory' },
   SPEC_INVALID: { status: 400, exit: 3, title: 'The paas.yml (or dotcloud.yml) is not valid' },
   SPEC_TOO_LARGE: { status: 413, exit: 10, title: 'The paas.yml is larger than allowed' },
+  PROCFILE_INVALID: { status: 400, exit: 3, title: 'The Procfile of an app without paas.yml cannot be read as services' },
   TYPE_UNSUPPORTED: { status: 400, exit: 3, title: 'A service type that this platform cannot run yet' },
   VERSION_UNSUPPORTED: { status: 400, exit: 3, title: 'A runtime version that this platform cannot provide (--strict)' },
   SCALE_INVALID: { status: 400, exit: 3, title: 'A scale argument is not a whole number from 0 to 64' },

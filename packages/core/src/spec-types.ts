@@ -63,7 +63,8 @@ export interface DataService {
 
 export type ServiceSpec = CodeService | DataService;
 
-export type SpecFileName = 'paas.yml' | 'dotcloud.yml';
+/** Procfile: the spec was derived from a Heroku Procfile (spec/procfile.ts). */
+export type SpecFileName = 'paas.yml' | 'dotcloud.yml' | 'Procfile';
 
 export interface AppSpec {
   file: SpecFileName;

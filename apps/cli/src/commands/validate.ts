@@ -9,7 +9,8 @@ import { loadSpec, type LoadedSpec } from '../spec-load.js';
 export function printSpecSummary(spec: LoadedSpec, out: Output): void {
   if (spec.fileWarning !== undefined) out.warn(spec.fileWarning);
   const services = Object.values(spec.spec.services);
-  out.step(`${spec.file}: ${services.length} ${services.length === 1 ? 'service' : 'services'}`);
+  const source = spec.file === 'Procfile' ? 'Procfile (no paas.yml; a Heroku-style app)' : spec.file;
+  out.step(`${source}: ${services.length} ${services.length === 1 ? 'service' : 'services'}`);
   for (const s of services) out.detail(describeService(s));
   for (const w of spec.warnings) out.warn(`${w.path}: ${w.message}`);
 }
@@ -17,7 +18,7 @@ export function printSpecSummary(spec: LoadedSpec, out: Output): void {
 export function registerValidate(program: Command, ctx: Context): void {
   program
     .command('validate')
-    .description('check the paas.yml (or dotcloud.yml) in DIR without uploading anything')
+    .description('check the paas.yml (or dotcloud.yml, or Procfile) in DIR without uploading anything')
     .argument('[dir]', 'directory holding the spec', '.')
     .option('--strict', 'treat warnings about unavailable runtime versions as errors')
     .option('--json', 'print the parsed spec as JSON')
@@ -36,9 +37,13 @@ Examples:
         throw err;
       }
       if (opts.json === true) {
-        ctx.out.json({ valid: true, file: spec.file, spec: spec.spec, warnings: spec.warnings });
+        ctx.out.json({ valid: true, file: spec.file, spec: spec.spec, warnings: spec.warnings, ...(spec.derived === undefined ? {} : { derived: spec.derived }) });
         return;
       }
       printSpecSummary(spec, ctx.out);
+      if (spec.derived !== undefined) {
+        ctx.out.section('The paas.yml derived from the Procfile:');
+        for (const line of spec.derived.trimEnd().split('\n')) ctx.out.line(`  ${line}`);
+      }
     });
 }

@@ -12,3 +12,7 @@ export { PORT_NAME_RE } from './ports.js';
 export { CODE_SERVICE_KEYS } from './code-service.js';
 export { DATA_SERVICE_KEYS } from './data-service.js';
 export { missingApprootError } from './approots.js';
+export {
+  PROCFILE, PROCFILE_INPUTS, parseProcfile, detectLanguage, readPythonVersion, readNodeVersion, deriveProcfileSpec, chooseSpecSource,
+  type ProcfileInput, type ProcfileEntry, type ProcfileLanguage, type DetectedLanguage, type DerivedSpec, type ChosenSource,
+} from './procfile.js';
