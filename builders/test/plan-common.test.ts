@@ -10,10 +10,19 @@ describe('planBuild: what every type shares', () => {
 
   it('trusts the operator CA before anything is fetched', () => {
     const plan = planBuild(codeService({ type: 'static' }), { app: 'site', files: treeWith(), caFile: true });
-    expect(plan.dockerfile.split('\n').slice(1, 5).join('\n')).toBe(`FROM paas/stack:bookworm
+    expect(plan.dockerfile.split('\n').slice(1, 6).join('\n')).toBe(`FROM paas/stack:bookworm
+LABEL "paas.cache-scope"="site"
 COPY ca/build-ca.crt /usr/local/share/ca-certificates/paas-build-ca.crt
 ENV NODE_EXTRA_CA_CERTS=/usr/local/share/ca-certificates/paas-build-ca.crt PIP_CERT=/etc/ssl/certs/ca-certificates.crt REQUESTS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt
 RUN apt-get update -qq && apt-get install -y -q --no-install-recommends nginx-light ca-certificates && update-ca-certificates && rm -rf /var/lib/apt/lists/*`);
+  });
+
+  it('gives every app its own chain of layers: the cache scope right after FROM names the platform and the app', () => {
+    const plan = (app: string, platform: string) =>
+      planBuild(codeService({ type: 'static' }), { app, files: treeWith(), caFile: false, labels: { 'paas.platform': platform } }).dockerfile.split('\n').slice(1, 3);
+    expect(plan('site', 'p1')).toEqual(['FROM paas/stack:bookworm', 'LABEL "paas.cache-scope"="p1/site"']);
+    expect(plan('blog', 'p1')[1]).toBe('LABEL "paas.cache-scope"="p1/blog"');
+    expect(plan('site', 'p2')[1]).toBe('LABEL "paas.cache-scope"="p2/site"');
   });
 
   it('writes the labels as one LABEL line at the end, quoted', () => {
