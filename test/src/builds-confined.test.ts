@@ -201,3 +201,18 @@ describe("one app's build never gets another's layers from the cache (reliabilit
     expect(stdout.trim()).toBe(`nonce ${aNonce}`);
   });
 });
+
+describe('the build network ends with the platform', () => {
+  it('the API removes its firewall rule and the build network when it stops', async () => {
+    const platformId = (await readFile(join(p.home, 'platform-id'), 'utf8')).trim();
+    const rules = async (): Promise<string[]> =>
+      (await run('iptables', ['-w', '-S', 'INPUT'])).stdout.split('\n').filter((l) => l.includes(` -i pb-${platformId} `));
+    const network = async (): Promise<string> =>
+      (await run('docker', ['network', 'ls', '-q', '--filter', `name=^paas-${platformId}-build$`])).stdout.trim();
+    expect(await rules()).toHaveLength(1);
+    expect(await network()).not.toBe('');
+    expect((await p.paas(['server', 'stop'])).code).toBe(0);
+    expect(await rules()).toEqual([]);
+    expect(await network()).toBe('');
+  });
+});
