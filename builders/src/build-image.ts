@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PaasError, type CodeService } from '@paas/core';
 import type Dockerode from 'dockerode';
@@ -6,7 +7,9 @@ import { packContext, listTree, type TreeEntry } from './build-context.js';
 import { buildFailedError, engineCallError } from './build-errors.js';
 import { nameHookStep } from './hooks.js';
 import { BuildStreamParser, layersToRemove, type BuildEvent } from './build-stream.js';
+import { cacheScopeLine, confineDockerfile } from './dockerfile-check.js';
 import { CONTEXT_CA_FILE, CONTEXT_CODE_DIR } from './layout.js';
+import type { BuildPlan } from './build-plan.js';
 import { planBuild } from './plan-build.js';
 
 export type { BuildEvent } from './build-stream.js';
@@ -25,6 +28,8 @@ export interface BuildImageOptions {
   cpuShares?: number;
   labels?: Record<string, string>;
   signal?: AbortSignal;
+  /** The network the build's RUN steps use (the platform's build network); the engine's default bridge when unset. */
+  networkMode?: string;
 }
 
 const TAG_PART_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
@@ -48,16 +53,53 @@ export async function* buildImage(docker: Dockerode, opts: BuildImageOptions): A
 
   let context: { tree: TreeEntry[]; prefix: string; generated: Record<string, string> };
   let dockerfile = 'Dockerfile';
+  // The app's own Dockerfile, checked and given the app's cache scope, goes into the context from here.
+  let confinedDir: string | undefined;
   if (plan.appDockerfile === undefined) {
     const generated: Record<string, string> = { Dockerfile: plan.dockerfile, ...plan.files };
     if (opts.caFile !== undefined) generated[CONTEXT_CA_FILE] = await readCaFile(opts.caFile);
     context = { tree, prefix: CONTEXT_CODE_DIR, generated };
   } else {
     const { contextDir, path } = plan.appDockerfile;
-    context = { tree: contextDir === '.' ? tree : await listTree(join(opts.sourceDir, contextDir)), prefix: '', generated: {} };
+    const contextTree = contextDir === '.' ? tree : await listTree(join(opts.sourceDir, contextDir));
+    // Checked before the engine is asked for anything: a refused Dockerfile leaves nothing behind.
+    const confined = confineDockerfile(await readFile(join(opts.sourceDir, contextDir, path), 'utf8'), {
+      service: service.name,
+      file: service.dockerfile ?? path,
+      scopeLine: cacheScopeLine(app, opts.labels),
+    });
+    confinedDir = await mkdtemp(join(tmpdir(), 'paas-dockerfile-'));
+    const confinedFile = join(confinedDir, 'Dockerfile');
+    await writeFile(confinedFile, confined);
+    const size = Buffer.byteLength(confined);
+    context = {
+      tree: contextTree.map((e) => (e.rel === path ? { ...e, abs: confinedFile, kind: 'file' as const, size } : e)),
+      prefix: '',
+      generated: {},
+    };
     dockerfile = path;
   }
 
+  try {
+    yield* runBuild(docker, opts, { tag, labels, dockerfile, context, ownDockerfile: plan.appDockerfile !== undefined, codeStep: plan.codeStep, plan });
+  } finally {
+    if (confinedDir !== undefined) await rm(confinedDir, { recursive: true, force: true });
+  }
+}
+
+interface EngineBuild {
+  tag: string;
+  labels: Record<string, string>;
+  dockerfile: string;
+  context: { tree: TreeEntry[]; prefix: string; generated: Record<string, string> };
+  ownDockerfile: boolean;
+  codeStep: string | undefined;
+  /** Names failing hook steps by their spec key. */
+  plan: BuildPlan;
+}
+
+async function* runBuild(docker: Dockerode, opts: BuildImageOptions, build: EngineBuild): AsyncGenerator<BuildEvent> {
+  const { tag, labels, dockerfile, context } = build;
   await checkEngine(docker, opts.signal);
   const packed = packContext(context);
   let response: NodeJS.ReadableStream;
@@ -66,11 +108,12 @@ export async function* buildImage(docker: Dockerode, opts: BuildImageOptions): A
       t: tag,
       dockerfile,
       // A generated Dockerfile carries them in one LABEL line; an app's own Dockerfile gets them from the engine.
-      ...(plan.appDockerfile === undefined ? {} : { labels }),
+      ...(build.ownDockerfile ? { labels } : {}),
       nocache: opts.clean === true,
       rm: true,
       forcerm: true,
       pull: false,
+      ...(opts.networkMode === undefined ? {} : { networkmode: opts.networkMode }),
       // No swap on top of the limit: a build that swaps slows every app on the host.
       ...(opts.memoryBytes === undefined ? {} : { memory: opts.memoryBytes, memswap: opts.memoryBytes }),
       ...(opts.cpuShares === undefined ? {} : { cpushares: opts.cpuShares }),
@@ -97,8 +140,8 @@ export async function* buildImage(docker: Dockerode, opts: BuildImageOptions): A
   }
   if (parser.failure !== undefined) {
     // The engine keeps the images of the steps that succeeded; a failed push leaves nothing.
-    for (const id of layersToRemove(parser.committed, plan.codeStep)) await removeUntagged(docker, id);
-    throw buildFailedError(nameHookStep(parser.failure, plan));
+    for (const id of layersToRemove(parser.committed, build.codeStep)) await removeUntagged(docker, id);
+    throw buildFailedError(nameHookStep(parser.failure, build.plan));
   }
 
   const imageId = parser.imageId ?? (await docker.getImage(tag).inspect()).Id;

@@ -1,5 +1,6 @@
 import { CUSTOM_DEFAULT_PROCESS, PaasError, type CodeService } from '@paas/core';
 import { aptInstall } from './apt.js';
+import { cacheScopeLine } from './dockerfile-check.js';
 import type { BuildPlan, PlanContext, PlanOptions } from './build-plan.js';
 import {
   APP_USER, CODE_DIR, CONTEXT_CA_FILE, CONTEXT_CODE_DIR, CONTEXT_PAAS_DIR, CURRENT_DIR, HOME_DIR,
@@ -77,6 +78,11 @@ export function planBuild(service: CodeService, opts: PlanOptions): BuildPlan {
       ...(appSupervisor ? [`chown ${APP_USER}:${APP_USER} ${SUPERVISOR_LOG_DIR}`] : []),
     ])] : []),
     ...(service.systempackages.length > 0 ? [aptInstall(service.systempackages, `${service.name}.systempackages`)] : []),
+    // The app's own chain of layers starts here. What comes before is Debian's
+    // packages (and the operator's CA), the same bytes for every app that names
+    // them, so apps share those layers; nothing from here on is ever reused
+    // across apps (hooks, dependencies, code).
+    cacheScopeLine(opts.app, opts.labels),
     `ENV ${['HOME=' + HOME_DIR, ...pathEnv(builder.pathDirs(ctx))].join(' ')}`,
     `USER ${APP_USER}`,
     `RUN mkdir -p ${approotDir} && ln -sfn ${approotDir} ${CURRENT_DIR}`,

@@ -98,10 +98,10 @@ describe.skipIf(!hasEngine)('real builds against the Docker Engine', () => {
     }
     const failedAt = Date.now();
     expect(error?.code).toBe('BUILD_FAILED');
-    expect(error?.message).toMatch(/^Step 3\/\d+ : RUN apt-get update -qq && apt-get install .* nosuchpkg-paas-test .* failed: exit code 100\n/);
+    expect(error?.message).toMatch(/^Step 4\/\d+ : RUN apt-get update -qq && apt-get install .* nosuchpkg-paas-test .* failed: exit code 100\n/);
     expect(error?.message).toContain('E: Unable to locate package nosuchpkg-paas-test');
     // The step event came while apt was still working (apt-get update alone takes seconds), not at the end.
-    const step = seen.find((s) => s.event.type === 'step' && s.event.step.startsWith('Step 3/'));
+    const step = seen.find((s) => s.event.type === 'step' && s.event.step.startsWith('Step 4/'));
     expect(step).toBeDefined();
     expect(failedAt - (step?.at ?? failedAt)).toBeGreaterThan(500);
   }, BUILD_TIMEOUT);

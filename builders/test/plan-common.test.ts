@@ -16,6 +16,18 @@ ENV NODE_EXTRA_CA_CERTS=/usr/local/share/ca-certificates/paas-build-ca.crt PIP_C
 RUN apt-get update -qq && apt-get install -y -q --no-install-recommends nginx-light ca-certificates && update-ca-certificates && rm -rf /var/lib/apt/lists/*`);
   });
 
+  it('gives every app its own chain of layers after the Debian packages: the cache scope names the platform and the app', () => {
+    const plan = (app: string, platform: string) =>
+      planBuild(codeService({ type: 'static', systempackages: ['curl'] }), { app, files: treeWith(), caFile: false, labels: { 'paas.platform': platform } }).dockerfile.split('\n');
+    const lines = plan('site', 'p1');
+    const scope = lines.indexOf('LABEL "paas.cache-scope"="p1/site"');
+    // Debian's packages (the same bytes for every app) come before it, the app's own steps after.
+    expect(lines.slice(1, scope).map((l) => l.split(' ')[0])).toEqual(['FROM', 'RUN', 'RUN']);
+    expect(lines[scope + 1]).toMatch(/^ENV HOME=/);
+    expect(plan('blog', 'p1')[scope]).toBe('LABEL "paas.cache-scope"="p1/blog"');
+    expect(plan('site', 'p2')[scope]).toBe('LABEL "paas.cache-scope"="p2/site"');
+  });
+
   it('writes the labels as one LABEL line at the end, quoted', () => {
     const plan = planBuild(codeService({ type: 'python-worker', name: 'worker', process: 'python3 w.py' }), {
       app: 'jobs', files: treeWith(), caFile: false, labels: { 'paas.build': 'b1', 'paas.app': 'jobs', odd: 'a "b" c' },

@@ -32,7 +32,9 @@ const platformId = async (p: Platform): Promise<string> => (await run('cat', [jo
 
 async function objects(p: Platform, kind: 'ps' | 'network' | 'images'): Promise<string[]> {
   const args = kind === 'ps' ? ['ps', '-aq'] : kind === 'network' ? ['network', 'ls', '-q'] : ['images', '-q'];
-  const { stdout } = await run('docker', [...args, '--filter', `label=paas.platform=${await platformId(p)}`]);
+  // The apps' networks: the platform's build network is not an app's.
+  const apps = kind === 'network' ? ['--filter', 'label=paas.app'] : [];
+  const { stdout } = await run('docker', [...args, '--filter', `label=paas.platform=${await platformId(p)}`, ...apps]);
   return stdout.split('\n').filter(Boolean).sort();
 }
 

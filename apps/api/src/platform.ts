@@ -42,6 +42,8 @@ export interface Platform {
   provisioner: Provisioner;
   /** Absent until the TLS module is wired in server.ts. */
   certificates?: Certificates;
+  /** The network builds run on (build-network.ts); the engine's default bridge when unset. */
+  buildNetwork?: string;
   /** Asks the control loop for a pass of the app (after an operation released its lock). */
   wake(app: string): void;
 }

@@ -16,6 +16,7 @@ import { HttpRouterControl } from './router-client.js';
 import { AcmeIssuer } from './tls/acme-issuer.js';
 import { CertFiles } from './tls/cert-files.js';
 import { CertificateManager } from './tls/certificates.js';
+import { openBuildNetwork } from './build-network.js';
 import { DockerRuntime } from './runtime/index.js';
 import { openStore } from './store/index.js';
 import { hashToken, newToken } from './tokens.js';
@@ -79,9 +80,11 @@ async function main(): Promise<void> {
     ...(config.acme ? { issuer: new AcmeIssuer(config.acme, new CertFiles(config.home), router) } : {}),
     log: (msg) => log(msg),
   });
+  const buildNetwork = await openBuildNetwork(docker, { platformId, labels, pool: config.networkPool, log: (msg) => log(msg) });
   const platform: Platform = {
     config,
     platformId,
+    buildNetwork: buildNetwork.name,
     store,
     docker,
     runtime,
@@ -122,6 +125,7 @@ async function main(): Promise<void> {
     await reconciler.stop();
     await certificates.stop();
     await app.close();
+    await buildNetwork.close();
     await store.close();
     process.exit(0);
   };

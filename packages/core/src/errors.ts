@@ -21,6 +21,7 @@ export const errorCatalogue = {
   SPEC_TOO_LARGE: { status: 413, exit: 10, title: 'The paas.yml is larger than allowed' },
   PROCFILE_INVALID: { status: 400, exit: 3, title: 'The Procfile of an app without paas.yml cannot be read as services' },
   TYPE_UNSUPPORTED: { status: 400, exit: 3, title: 'A service type that this platform cannot run yet' },
+  DOCKERFILE_REFUSED: { status: 400, exit: 3, title: 'A custom Dockerfile uses an image, a fetch or a flag that builds may not' },
   VERSION_UNSUPPORTED: { status: 400, exit: 3, title: 'A runtime version that this platform cannot provide (--strict)' },
   SCALE_INVALID: { status: 400, exit: 3, title: 'A scale argument is not a whole number from 0 to 64' },
   ENV_INVALID: { status: 400, exit: 3, title: 'An environment variable name is not valid' },

@@ -23,9 +23,21 @@ export async function removeLabelled(runId: string): Promise<void> {
   const volumes = await ids(['volume', 'ls', '-q', '--filter', filter]);
   if (volumes.length) await run('docker', ['volume', 'rm', '-f', ...volumes]).catch(() => undefined);
   const networks = await ids(['network', 'ls', '-q', '--filter', filter]);
+  for (const network of networks) await removeFirewallRules(network);
   if (networks.length) await run('docker', ['network', 'rm', ...networks]).catch(() => undefined);
   const images = await ids(['images', '-q', '--filter', filter]);
   if (images.length) await run('docker', ['rmi', '-f', ...new Set(images)]).catch(() => undefined);
+}
+
+/** The host firewall rules that name a network's bridge (the build network's, which a killed API leaves behind). */
+async function removeFirewallRules(network: string): Promise<void> {
+  const inspect = ['network', 'inspect', '-f', '{{index .Options "com.docker.network.bridge.name"}}', network];
+  const bridge = (await run('docker', inspect).catch(() => ({ stdout: '' }))).stdout.trim();
+  if (bridge === '' || bridge === '<no value>') return;
+  const rules = (await run('iptables', ['-w', '-S', 'INPUT']).catch(() => ({ stdout: '' }))).stdout.split('\n');
+  for (const rule of rules.filter((r) => r.startsWith('-A INPUT ') && r.includes(` -i ${bridge} `))) {
+    await run('iptables', ['-w', '-D', ...rule.slice('-A '.length).split(' ')]).catch(() => undefined);
+  }
 }
 
 export async function countLabelled(runId: string, kind: 'ps' | 'network' | 'images'): Promise<number> {

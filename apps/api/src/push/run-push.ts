@@ -24,6 +24,8 @@ export interface PushDeps {
   buildCaFile: string | undefined;
   buildMemoryBytes: number;
   buildCpuShares: number;
+  /** The network of the build's RUN steps (build-network.ts). */
+  buildNetwork?: string;
   /** Images of the newest this-many releases are kept (PAAS_KEEP_RELEASES). */
   keepReleases: number;
 }
@@ -131,6 +133,7 @@ async function buildService(deps: PushDeps, input: PushInput, service: CodeServi
     ...(deps.buildCaFile ? { caFile: deps.buildCaFile } : {}),
     memoryBytes: deps.buildMemoryBytes,
     cpuShares: deps.buildCpuShares,
+    ...(deps.buildNetwork === undefined ? {} : { networkMode: deps.buildNetwork }),
     labels: deps.labels,
   })) {
     if (event.type === 'step') emit({ type: 'log', service: service.name, line: event.step });

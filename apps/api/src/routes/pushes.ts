@@ -27,6 +27,7 @@ export function pushDeps(p: Platform): PushDeps {
     buildCaFile: c.buildCaFile,
     buildMemoryBytes: c.buildMemoryBytes,
     buildCpuShares: c.buildCpuShares,
+    ...(p.buildNetwork === undefined ? {} : { buildNetwork: p.buildNetwork }),
     keepReleases: c.keepReleases,
   };
 }

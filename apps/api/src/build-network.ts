@@ -1,0 +1,102 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import type Dockerode from 'dockerode';
+import { freeSubnets, type AddressPool } from './runtime/address-pool.js';
+import { engine, engineUnless404, statusCodeOf, toEngineError } from './runtime/engine-errors.js';
+import { LABEL } from './runtime/names.js';
+
+const run = promisify(execFile);
+
+export interface BuildNetwork {
+  /** The network the RUN steps of every build use. */
+  name: string;
+  /** Whether the host firewall drops the build network's traffic to the host's own addresses. */
+  firewalled: boolean;
+  /** Removes the firewall rule and the network (at shutdown; builds have ended). */
+  close(): Promise<void>;
+}
+
+export interface BuildNetworkOptions {
+  platformId: string;
+  labels: Record<string, string>;
+  pool: AddressPool;
+  log(msg: string): void;
+}
+
+/** The bridge's interface name: at most 15 characters, known in advance so the firewall rule can name it. */
+export function buildBridgeName(platformId: string): string {
+  return `pb-${platformId}`;
+}
+
+/**
+ * The network builds run on (reliability 50). Everything the platform serves
+ * listens on 127.0.0.1, which a container cannot reach through the bridge
+ * (route_localnet is off); what the host serves on all its addresses (the
+ * router's public port, an API bound to 0.0.0.0, anything else of the host)
+ * is cut by one INPUT rule that drops every packet from the build bridge to
+ * the host itself. Forwarded traffic (the Debian mirror, npm) is untouched,
+ * and names resolve through the engine's resolver inside the container.
+ * Builds do not see each other either: the bridge has inter-container
+ * traffic off.
+ */
+export async function openBuildNetwork(docker: Dockerode, opts: BuildNetworkOptions): Promise<BuildNetwork> {
+  const name = `paas-${opts.platformId}-build`;
+  const bridge = buildBridgeName(opts.platformId);
+  await ensureNetwork(docker, name, bridge, opts);
+  const rule = ['INPUT', '-i', bridge, '-m', 'comment', '--comment', name, '-j', 'DROP'];
+  let firewalled = false;
+  try {
+    const present = await iptables(['-C', ...rule]).then(() => true, () => false);
+    if (!present) await iptables(['-I', ...rule]);
+    firewalled = true;
+  } catch (err) {
+    opts.log(`builds: cannot add the firewall rule that keeps builds off the host (${firstLine(err)}); builds can reach what the host serves on all its addresses. Run the API as root with iptables installed.`);
+  }
+  return {
+    name,
+    firewalled,
+    async close() {
+      // -C before each -D: a rule added twice (two starts after a crash) goes too.
+      for (let i = 0; i < 8 && (await iptables(['-C', ...rule]).then(() => true, () => false)); i++) {
+        await iptables(['-D', ...rule]).catch(() => undefined);
+      }
+      await engineUnless404(docker.getNetwork(name).remove()).catch(() => undefined);
+    },
+  };
+}
+
+async function ensureNetwork(docker: Dockerode, name: string, bridge: string, opts: BuildNetworkOptions): Promise<void> {
+  if (await engineUnless404(docker.getNetwork(name).inspect())) return;
+  const taken = (await engine(docker.listNetworks()))
+    .flatMap((n) => n.IPAM?.Config ?? [])
+    .map((c) => c.Subnet)
+    .filter((s): s is string => typeof s === 'string');
+  let tries = 0;
+  for (const { subnet, gateway } of freeSubnets(opts.pool, taken)) {
+    try {
+      await docker.createNetwork({
+        Name: name,
+        Driver: 'bridge',
+        CheckDuplicate: true,
+        IPAM: { Driver: 'default', Config: [{ Subnet: subnet, Gateway: gateway }] },
+        Options: { 'com.docker.network.bridge.name': bridge, 'com.docker.network.bridge.enable_icc': 'false' },
+        Labels: { ...opts.labels, [LABEL.platform]: opts.platformId, [LABEL.managed]: '1' },
+      });
+      return;
+    } catch (err) {
+      if (statusCodeOf(err) === 409) return;
+      if (/overlap/i.test((err as Error).message) && ++tries < 64) continue;
+      throw toEngineError(err);
+    }
+  }
+  throw new Error(`no free subnet left in the address pool ${opts.pool.base} for the build network`);
+}
+
+async function iptables(args: string[]): Promise<void> {
+  await run('iptables', ['-w', ...args], { timeout: 10_000 });
+}
+
+function firstLine(err: unknown): string {
+  const e = err as { stderr?: string; message?: string };
+  return (e.stderr?.trim() || e.message || String(err)).split('\n')[0] ?? '';
+}
