@@ -38,7 +38,7 @@ RUN mkdir -p /home/app/code && ln -sfn /home/app/code /home/app/current
 WORKDIR /home/app/current
 COPY --chown=app:app code/Gemfile code/Gemfile.lock /home/app/code/
 RUN ["bundle", "config", "set", "--global", "without", "development:test"]
-RUN ["env", "GEM_HOME=/home/app/.gems", "BUNDLE_FROZEN=true", "bundle", "install", "--jobs", "2"]
+RUN GEM_HOME=/home/app/.gems BUNDLE_FROZEN=true bundle install --local --jobs 2 || GEM_HOME=/home/app/.gems BUNDLE_FROZEN=true bundle install --jobs 2
 RUN ["env", "GEM_HOME=/home/app/.gems", "gem", "install", "--no-document", "sinatra:3.0.6"]
 COPY paas/ /home/app/paas/
 CMD ["/bin/sh", "-c", "exec /home/app/paas/run-ruby.sh"]
@@ -46,7 +46,7 @@ COPY --chown=app:app code/ /home/app/code/
 `);
     const unlocked = planBuild(codeService({ type: 'ruby' }), { app: 'rack', files: treeWith('config.ru', 'Gemfile'), caFile: false });
     expect(unlocked.dockerfile).toContain('COPY --chown=app:app code/Gemfile /home/app/code/\n');
-    expect(unlocked.dockerfile).toContain('RUN ["env", "GEM_HOME=/home/app/.gems", "bundle", "install", "--jobs", "2"]');
+    expect(unlocked.dockerfile).toContain('RUN GEM_HOME=/home/app/.gems bundle install --local --jobs 2 || GEM_HOME=/home/app/.gems bundle install --jobs 2\n');
   });
 
   it('refuses a ruby service with nothing to run, and a requirement that reads as an option', () => {
@@ -69,7 +69,7 @@ COPY --chown=app:app code/ /home/app/code/
 
   it('a failed bundle or gem install keeps the tool\'s lines and names the Debian route', () => {
     for (const step of [
-      'Step 9/14 : RUN ["env", "GEM_HOME=/home/app/.gems", "bundle", "install", "--jobs", "2"]',
+      'Step 9/14 : RUN GEM_HOME=/home/app/.gems bundle install --local --jobs 2 || GEM_HOME=/home/app/.gems bundle install --jobs 2',
       'Step 10/14 : RUN ["env", "GEM_HOME=/home/app/.gems", "gem", "install", "--no-document", "sinatra"]',
     ]) {
       const err = buildFailedError({ step, message: 'returned a non-zero code: 17', lastLines: ['Could not reach host index.rubygems.org.'] });

@@ -9,7 +9,9 @@ import type { DependencyStep, PlanContext } from '../build-plan.js';
 export const PERL_LOCAL_LIB = `${HOME_DIR}/perl5`;
 export const PERL_INSTANCE_ENV: Record<string, string> = { PERL5LIB: `${PERL_LOCAL_LIB}/lib/perl5` };
 
-const CPANM = ['cpanm', '--notest', '--local-lib-contained', PERL_LOCAL_LIB];
+// --local-lib (not -contained, which reinstalls what Debian has) and --skip-satisfied:
+// a module already there from a lib*-perl package is not looked up on CPAN at all.
+const CPANM = ['cpanm', '--notest', '--skip-satisfied', '--local-lib', PERL_LOCAL_LIB];
 // cpanm keeps every build and log under ~/.cpanm: dead weight in the layer.
 const CPANM_WORK = `${HOME_DIR}/.cpanm`;
 

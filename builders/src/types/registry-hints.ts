@@ -11,7 +11,7 @@ const HINTS: { test: RegExp; hint: string }[] = [
     hint: 'if Packagist is out of reach from the platform, ask for Debian\'s php-* packages with systempackages: instead (e.g. php-mysql, php-curl)',
   },
   {
-    test: /\bbundle", "install"|"gem", "install"/,
+    test: /\bbundle install\b|"gem", "install"/,
     hint: 'if RubyGems is out of reach from the platform, ask for Debian\'s ruby-* packages with systempackages: instead (e.g. ruby-sinatra)',
   },
   {

@@ -16,7 +16,7 @@ export const GEM_HOME = `${HOME_DIR}/.gems`;
  */
 export const RUBY_INSTANCE_ENV: Record<string, string> = { GEM_HOME };
 
-const withGemHome = (args: string[], env: string[] = []): string => `RUN ${execForm(['env', `GEM_HOME=${GEM_HOME}`, ...env, ...args])}`;
+const withGemHome = (args: string[]): string => `RUN ${execForm(['env', `GEM_HOME=${GEM_HOME}`, ...args])}`;
 
 function hasGemfile(ctx: PlanContext): boolean {
   return ctx.hasInApproot('Gemfile');
@@ -44,8 +44,11 @@ export function gemDependencies(ctx: PlanContext): DependencyStep {
     step.manifests.push('Gemfile', ...(lock ? ['Gemfile.lock'] : []));
     // Kept in ~/.bundle/config, so `bundle exec` at run time skips the same groups.
     step.run.push(`RUN ${execForm(['bundle', 'config', 'set', '--global', 'without', 'development:test'])}`);
-    // With a lock, install exactly it (frozen); without, resolve.
-    step.run.push(withGemHome(['bundle', 'install', '--jobs', '2'], lock ? ['BUNDLE_FROZEN=true'] : []));
+    // First from the gems already there (Debian's ruby-* packages), which needs
+    // no registry; only what is missing then comes from RubyGems. With a lock,
+    // install exactly it (frozen).
+    const env = `GEM_HOME=${GEM_HOME}${lock ? ' BUNDLE_FROZEN=true' : ''}`;
+    step.run.push(`RUN ${env} bundle install --local --jobs 2 || ${env} bundle install --jobs 2`);
   }
   // gem takes no `--` (it then finds no gem name), so a requirement that would read as an option is refused instead.
   if (ctx.service.requirements.length > 0) {
