@@ -1,5 +1,6 @@
 import { PaasError } from '@paas/core';
 import type { BuildFailure } from './build-stream.js';
+import { dependencyStepHint } from './types/registry-hints.js';
 
 const NO_SPACE_RE = /no space left on device/i;
 const ENGINE_DOWN_CODES = new Set(['ECONNREFUSED', 'ENOENT', 'EACCES', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND']);
@@ -22,7 +23,7 @@ export function buildFailedError(failure: BuildFailure): PaasError {
   }
   const reason = exit ? `exit code ${exit[1]}` : failure.message;
   return new PaasError('BUILD_FAILED', `${where} failed: ${reason}${tail}`, {
-    hint: 'the lines above are the failing command\'s own output; fix paas.yml or the code and push again',
+    hint: dependencyStepHint(failure.step) ?? 'the lines above are the failing command\'s own output; fix paas.yml or the code and push again',
   });
 }
 

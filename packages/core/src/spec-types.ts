@@ -7,7 +7,10 @@ export const CODE_TYPES = [
 export const DATA_TYPES = ['postgresql', 'postgis', 'mysql', 'redis', 'mongodb', 'rabbitmq', 'solr'] as const;
 
 /** Code types this platform can build and run today. */
-export const SUPPORTED_CODE_TYPES = ['python', 'python-worker', 'nodejs', 'nodejs-worker', 'custom', 'static'] as const;
+export const SUPPORTED_CODE_TYPES = [
+  'python', 'python-worker', 'nodejs', 'nodejs-worker', 'custom', 'static',
+  'php', 'php-worker', 'ruby', 'ruby-worker', 'perl', 'perl-worker', 'java',
+] as const;
 /** Data types this platform can provision today. */
 export const SUPPORTED_DATA_TYPES = ['postgresql', 'postgis', 'mysql', 'redis', 'rabbitmq', 'mongodb'] as const;
 

@@ -153,21 +153,21 @@ describe('exclusive keys', () => {
 
 describe('service shapes and types', () => {
   it('a known type the platform cannot run is TYPE_UNSUPPORTED naming it', () => {
-    const err = specErrorOf('www:\n  type: php\n  approot: web\n');
+    const err = specErrorOf('idx:\n  type: solr\n');
     expect(err.code).toBe('TYPE_UNSUPPORTED');
-    expect(err.message).toBe('paas.yml: www.type: "php" is a known type but this platform cannot run it yet; supported: python, python-worker, nodejs, nodejs-worker, custom, static');
+    expect(err.message).toBe('paas.yml: idx.type: "solr" is a known type but this platform cannot run it yet; supported: postgresql, postgis, mysql, redis, rabbitmq, mongodb');
   });
 
   it('an unsupported type among other problems is SPEC_INVALID listing both', () => {
-    const err = specErrorOf('www:\n  type: ruby\n  instances: 99\n');
+    const err = specErrorOf('idx:\n  type: solr\nwww:\n  type: ruby\n  instances: 99\n');
     expect(err.code).toBe('SPEC_INVALID');
-    expect(err.problems?.map((p) => p.path)).toEqual(['www.type', 'www.instances']);
+    expect(err.problems?.map((p) => p.path)).toEqual(['idx.type', 'www.instances']);
   });
 
   it('an unknown type lists the valid ones', () => {
     expect(problemsOf('www:\n  type: Python\ndb:\n  type: oracle\n')).toEqual([
-      { path: 'www.type', message: '"Python" is not a service type (did you mean "python"?); valid types: python, python-worker, nodejs, nodejs-worker, custom, static, postgresql, postgis, mysql, redis, rabbitmq, mongodb' },
-      { path: 'db.type', message: '"oracle" is not a service type; valid types: python, python-worker, nodejs, nodejs-worker, custom, static, postgresql, postgis, mysql, redis, rabbitmq, mongodb' },
+      { path: 'www.type', message: '"Python" is not a service type (did you mean "python"?); valid types: python, python-worker, nodejs, nodejs-worker, custom, static, php, php-worker, ruby, ruby-worker, perl, perl-worker, java, postgresql, postgis, mysql, redis, rabbitmq, mongodb' },
+      { path: 'db.type', message: '"oracle" is not a service type; valid types: python, python-worker, nodejs, nodejs-worker, custom, static, php, php-worker, ruby, ruby-worker, perl, perl-worker, java, postgresql, postgis, mysql, redis, rabbitmq, mongodb' },
     ]);
   });
 
