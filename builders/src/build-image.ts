@@ -81,7 +81,7 @@ export async function* buildImage(docker: Dockerode, opts: BuildImageOptions): A
     throw engineCallError(err);
   }
 
-  const parser = new BuildStreamParser();
+  const parser = new BuildStreamParser({ steps: plan.steps });
   try {
     response.setEncoding('utf8');
     for await (const chunk of response) yield* parser.feed(chunk as string);

@@ -11,9 +11,32 @@ describe('planBuild: what every type shares', () => {
   it('trusts the operator CA before anything is fetched', () => {
     const plan = planBuild(codeService({ type: 'static' }), { app: 'site', files: treeWith(), caFile: true });
     expect(plan.dockerfile.split('\n').slice(1, 5).join('\n')).toBe(`FROM paas/stack:bookworm
-COPY ca/build-ca.crt /usr/local/share/ca-certificates/paas-build-ca.crt
-ENV NODE_EXTRA_CA_CERTS=/usr/local/share/ca-certificates/paas-build-ca.crt PIP_CERT=/etc/ssl/certs/ca-certificates.crt REQUESTS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt
-RUN apt-get update -qq && apt-get install -y -q --no-install-recommends nginx-light ca-certificates && update-ca-certificates && rm -rf /var/lib/apt/lists/*`);
+COPY ca/build-ca.crt /usr/local/share/paas/build-ca.pem
+ENV NODE_EXTRA_CA_CERTS=/usr/local/share/paas/build-ca.pem PIP_CERT=/etc/ssl/certs/ca-certificates.crt REQUESTS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt
+RUN apt-get update -qq && apt-get install -y -q --no-install-recommends nginx-light ca-certificates`
+      + ' && mkdir -p /usr/local/share/ca-certificates/paas'
+      + ` && awk '/-----BEGIN CERTIFICATE-----/ { if (f) close(f); f = "/usr/local/share/ca-certificates/paas/" ++n ".crt" } f { print > f }' /usr/local/share/paas/build-ca.pem`
+      + ' && update-ca-certificates && rm -rf /var/lib/apt/lists/*');
+  });
+
+  it('labels the steps that matter, with the spec path of every package', () => {
+    const service = codeService({ type: 'nodejs', name: 'www', systempackages: ['curl', 'imagemagick=8:6.9'] });
+    const plan = planBuild(service, { app: 'site', files: treeWith('package.json'), caFile: false });
+    const infos = Object.values(plan.steps ?? {});
+    expect(infos.map((i) => `${i.kind}: ${i.title}`)).toEqual([
+      'system: Installing system packages (nodejs, npm, ca-certificates, curl, imagemagick=8:6.9)',
+      'system: Installing system packages (nodejs, npm, ca-certificates, curl, imagemagick=8:6.9)',
+      'dependencies: Installing dependencies (package.json)',
+      'dependencies: Installing dependencies (package.json)',
+      'code: Adding the code',
+    ]);
+    expect(infos[1]?.packages).toEqual([
+      { name: 'curl', path: 'www.systempackages[0]' },
+      { name: 'imagemagick', path: 'www.systempackages[1]' },
+    ]);
+    expect(infos[0]?.packages?.[0]).toEqual({ name: 'nodejs', path: 'www.type' });
+    // Every key is a line of the Dockerfile: the engine's "Step n/m : …" shows it as it is.
+    for (const line of Object.keys(plan.steps ?? {})) expect(plan.dockerfile.split('\n')).toContain(line);
   });
 
   it('writes the labels as one LABEL line at the end, quoted', () => {
