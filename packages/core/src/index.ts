@@ -10,3 +10,4 @@ export * from './backup-stream.js';
 export * from './env.js';
 export * from './releases.js';
 export * from './domains.js';
+export * from './format-duration.js';
