@@ -109,15 +109,23 @@ export function planBuild(service: CodeService, opts: PlanOptions): BuildPlan {
 }
 
 /**
- * The operator's bundle, one certificate per file, then folded into the
- * system bundle: a file of many certificates makes update-ca-certificates'
- * rehash warn and skip it.
+ * The operator's certificates that Debian's bundle lacks (the host's bundle
+ * is mostly the same roots), one per file in IMAGE_CA_DIR, so any later
+ * update-ca-certificates keeps them, and appended to the system bundle here.
+ * Not update-ca-certificates itself: once a local certificate is added, its
+ * rehash warns about the bundle ("does not contain exactly one certificate").
  */
 function splitCaBundle(): string[] {
+  const awk = [
+    '/-----BEGIN CERTIFICATE-----/ { block = ""; key = "" }',
+    '{ block = block $0 "\\n" }',
+    '!/-----(BEGIN|END) CERTIFICATE-----/ { line = $0; gsub(/[ \\t\\r]/, "", line); key = key line }',
+    '/-----END CERTIFICATE-----/ { if (FILENAME == ARGV[1]) seen[key] = 1;'
+      + ` else if (!(key in seen)) { seen[key] = 1; f = "${IMAGE_CA_DIR}/" ++n ".crt"; printf "%s", block > f; close(f); printf "%s", block } }`,
+  ].join(' ');
   return [
     `mkdir -p ${IMAGE_CA_DIR}`,
-    `awk '/-----BEGIN CERTIFICATE-----/ { if (f) close(f); f = "${IMAGE_CA_DIR}/" ++n ".crt" } f { print > f }' ${IMAGE_CA_FILE}`,
-    'update-ca-certificates',
+    `awk '${awk}' ${SYSTEM_CA_BUNDLE} ${IMAGE_CA_FILE} >> ${SYSTEM_CA_BUNDLE}`,
   ];
 }
 

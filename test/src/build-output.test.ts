@@ -31,7 +31,7 @@ describe('build output', () => {
     const lines = out.replace(/\n$/, '').split('\n');
     expect(lines.length, out).toBeLessThanOrEqual(60);
     // The host's CA is trusted by default, which is what adds ca-certificates.
-    expect(out).toMatch(/^-----> Installing system packages \(nodejs, ca-certificates\)\n {7}done in \d+\.\ds$/m);
+    expect(out).toMatch(/^-----> Installing system packages \(nodejs, ca-certificates\)\n {7}done in (\d+\.\ds|\d+m \d\ds)$/m);
     expect(out).toMatch(/^-----> Adding the code\n {7}done in \d+\.\ds$/m);
     expect(lines.filter((l) => l.includes('Building www')), out).toEqual(['-----> Building www (nodejs)']);
     expect(lines.filter((l) => l.includes('Deploying www')), out).toEqual(['-----> Deploying www (1 instance)']);
