@@ -5,7 +5,7 @@ import type { StepInfo } from './build-plan.js';
 export type BuildEvent =
   /** The engine's own step line, "Step 4/11 : RUN …" (verbose output). */
   | { type: 'step'; step: string }
-  /** A stage of the plan begins (StepInfo.title); `cached` when its first step came from the cache. */
+  /** A stage of the plan begins (StepInfo.title); `cached`: all of it came from the cache (then announced as it ends). */
   | { type: 'stage'; kind: BuildStageKind; title: string; cached: boolean }
   | { type: 'stage.done'; kind: BuildStageKind; title: string; ms: number; cached: boolean }
   | { type: 'log'; line: string }
@@ -140,8 +140,9 @@ export class BuildStreamParser {
     if (committed !== null && this.step !== undefined) this.committed.push({ step: this.step, id: committed[1]!, cached: this.stepCached });
     if (line === ' ---> Using cache') this.stepCached = true;
     const step = STEP_RE.exec(line);
-    // The engine says whether it reuses a step's layer on the line after the step.
-    if (step === null && line.trim() !== '') this.announce(events);
+    // The engine says whether it reuses a step's layer on the line after the step. A
+    // stage is announced once a step of it is built, or, all taken from the cache, as it ends.
+    if (step === null && line.trim() !== '' && !this.stepCached) this.announce(events, false);
     if (line.trim() === '' || NOISE_RE.test(line)) return;
     if (step !== null) {
       this.startStep(line, step[1]!, events);
@@ -154,10 +155,7 @@ export class BuildStreamParser {
   }
 
   private startStep(line: string, instruction: string, events: BuildEvent[]): void {
-    if (this.stage !== undefined && this.stepInfo?.title === this.stage.info.title) {
-      this.announce(events);
-      this.stage.cached &&= this.stepCached;
-    }
+    if (this.stage !== undefined && this.stepInfo?.title === this.stage.info.title) this.stage.cached &&= this.stepCached;
     const info = this.infoOf(instruction);
     if (info?.title !== this.stage?.info.title) {
       this.closeStage(events);
@@ -183,19 +181,19 @@ export class BuildStreamParser {
     return this.looseSteps;
   }
 
-  private announce(events: BuildEvent[]): void {
+  private announce(events: BuildEvent[], cached: boolean): void {
     const stage = this.stage;
     if (stage === undefined || stage.announced) return;
     stage.announced = true;
-    events.push({ type: 'stage', kind: stage.info.kind, title: stage.info.title, cached: this.stepCached });
+    events.push({ type: 'stage', kind: stage.info.kind, title: stage.info.title, cached });
   }
 
   private closeStage(events: BuildEvent[]): void {
     const stage = this.stage;
     if (stage === undefined) return;
-    this.announce(events);
     // The step still open is the stage's last one.
     if (this.stepInfo?.title === stage.info.title) stage.cached &&= this.stepCached;
+    this.announce(events, stage.cached);
     this.stage = undefined;
     events.push({ type: 'stage.done', kind: stage.info.kind, title: stage.info.title, ms: this.now() - stage.started, cached: stage.cached });
   }

@@ -124,6 +124,19 @@ describe('build stages: what the push output shows by default', () => {
     expect(events.filter((e) => e.type === 'log').map((e) => (e as { line: string }).line)).toEqual(['Setting up nodejs', 'Unpacking curl', ' ---> Using cache']);
   });
 
+  it('announces a stage as cached only when all of it was', () => {
+    const { events } = run([
+      { stream: `Step 2/7 : ${apt1}\n` }, { stream: ' ---> Using cache\n' }, { stream: ' ---> 111111111111\n' },
+      { stream: `Step 3/7 : ${apt2}\n` }, { stream: ' ---> Running in 0123456789ac\n' }, { stream: 'Setting up curl\n' },
+      { stream: ' ---> 222222222222\n' },
+      { stream: 'Step 4/7 : USER app\n' },
+    ], [0, 5000]);
+    expect(events.filter((e) => e.type === 'stage' || e.type === 'stage.done')).toEqual([
+      { type: 'stage', kind: 'system', title: system.title, cached: false },
+      { type: 'stage.done', kind: 'system', title: system.title, ms: 5000, cached: false },
+    ]);
+  });
+
   it('names the spec path of a package apt cannot find, and leaves the stage open', () => {
     const { parser, events } = run([
       { stream: `Step 2/7 : ${apt1}\n` }, { stream: ' ---> Using cache\n' }, { stream: ' ---> 111111111111\n' },

@@ -86,7 +86,7 @@ export type BuildStageKind = 'system' | 'dependencies' | 'code' | 'hooks' | 'oth
 export type PushEvent =
   | { type: 'push.accepted'; push: string; build: string; bytes: number; files: number }
   | { type: 'build.step'; service: string; step: string }
-  /** A build stage begins, e.g. "Installing system packages (nodejs)"; `cached` when the engine reuses its first layer. */
+  /** A build stage begins, e.g. "Installing system packages (nodejs)"; `cached`: the engine's cache had all of it (sent as it ends). */
   | { type: 'build.stage'; service: string; kind: BuildStageKind; title: string; cached: boolean }
   /** It ended: how long it took, and whether every layer of it came from the cache. */
   | { type: 'build.stage.done'; service: string; kind: BuildStageKind; title: string; ms: number; cached: boolean }
