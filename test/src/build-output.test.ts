@@ -83,4 +83,19 @@ describe('build output', () => {
     expect(out).toContain('www.1 did not become healthy: no answer on its $PORT (8080) within 5 s; is it listening on 0.0.0.0:$PORT?');
     await assertServes();
   });
+
+  it('npm installs from the registry with no CA setting: the host\'s bundle is trusted by default', async () => {
+    const deps = await copyApp('examples/nodejs-hello');
+    await writeFile(join(deps, 'package.json'), JSON.stringify({ name: 'deps', private: true, dependencies: { ms: '2.1.3' } }));
+    await writeFile(join(deps, 'paas.yml'), 'www:\n  type: nodejs\n');
+    expect((await p.paas(['create', 'deps'], { cwd: deps })).code).toBe(0);
+    const r = await p.paas(['push'], { cwd: deps });
+    const out = r.stdout + r.stderr;
+    expect(r.code, out).toBe(0);
+    expect(out).toMatch(/^-----> Installing dependencies \(package\.json\)\n {7}done in /m);
+    expect(out.replace(/\n$/, '').split('\n').length, out).toBeLessThanOrEqual(60);
+    const log = await p.paas(['logs', '-a', 'deps', '--build'], { cwd: deps });
+    expect(log.stdout).toMatch(/added 1 package/);
+    expect(log.stdout).not.toContain('rehash');
+  });
 });
