@@ -70,14 +70,16 @@ export function buildFailedError(failure: BuildFailure): PaasError {
     });
   }
   const reason = exit ? `exit code ${exit[1]}` : failure.message;
+  // A dependency install is named by its manifest: that is the file to fix.
+  const manifests = failure.info?.kind === 'dependencies' ? failure.info.manifests ?? [] : [];
+  const what = manifests.length > 0 ? `installing the dependencies from ${manifests.join(', ')}` : where;
   if (failure.lastLines.some((l) => TLS_RE.test(l))) {
-    return new PaasError('BUILD_FAILED', `${where} failed: ${reason}: a TLS certificate was not trusted${tail}`, {
+    return new PaasError('BUILD_FAILED', `${what} failed: ${reason}: a TLS certificate was not trusted${tail}`, {
       hint: 'the build does not trust the certificate it was shown (a TLS-inspecting proxy?): set PAAS_BUILD_CA_FILE on the API to a PEM bundle with that CA (the default is the host\'s /etc/ssl/certs/ca-certificates.crt) and push again',
     });
   }
-  const manifests = failure.info?.kind === 'dependencies' ? failure.info.manifests ?? [] : [];
   if (manifests.length > 0) {
-    return new PaasError('BUILD_FAILED', `installing the dependencies from ${manifests.join(', ')} failed: ${reason}${tail}`, {
+    return new PaasError('BUILD_FAILED', `${what} failed: ${reason}${tail}`, {
       hint: `the lines above are the installer's own output; fix ${manifests[0]} and push again`,
     });
   }

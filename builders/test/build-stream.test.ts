@@ -162,6 +162,7 @@ describe('build stages: what the push output shows by default', () => {
     expect(failed.message).toBe('installing the dependencies from package.json failed: exit code 1\nnpm ERR! code E404');
     expect(failed.hint).toMatch(/fix package\.json/);
     const tls = buildFailedError({ step: `Step 5/7 : ${npm}`, info: deps, message: 'returned a non-zero code: 1', lastLines: ['npm ERR! code UNABLE_TO_GET_ISSUER_CERT_LOCALLY'] });
+    expect(tls.message).toBe('installing the dependencies from package.json failed: exit code 1: a TLS certificate was not trusted\nnpm ERR! code UNABLE_TO_GET_ISSUER_CERT_LOCALLY');
     expect(tls.hint).toMatch(/PAAS_BUILD_CA_FILE/);
     const pip = buildFailedError({ step: 'Step 5/7 : RUN pip install', message: 'returned a non-zero code: 1', lastLines: ['SSLError(SSLCertVerificationError(1, \'[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed\'))'] });
     expect(pip.hint).toMatch(/PAAS_BUILD_CA_FILE/);

@@ -99,3 +99,27 @@ describe('build output', () => {
     expect(log.stdout).not.toContain('rehash');
   });
 });
+
+describe('PAAS_BUILD_CA_FILE=none', () => {
+  let bare: Platform;
+  beforeAll(async () => {
+    bare = await startPlatform({ PAAS_BUILD_CA_FILE: 'none' });
+  });
+  afterAll(async () => {
+    await bare?.stop();
+  });
+
+  it('a build that meets a certificate it does not trust says which setting fixes it', async () => {
+    const deps = await copyApp('examples/nodejs-hello');
+    await writeFile(join(deps, 'package.json'), JSON.stringify({ name: 'deps', private: true, dependencies: { ms: '2.1.3' } }));
+    await writeFile(join(deps, 'paas.yml'), 'www:\n  type: nodejs\n');
+    expect((await bare.paas(['create', 'deps'], { cwd: deps })).code).toBe(0);
+    const r = await bare.paas(['push'], { cwd: deps });
+    const out = r.stdout + r.stderr;
+    // This host reaches the npm registry only through a TLS-inspecting proxy that its own bundle trusts.
+    expect(r.code, out).toBe(6);
+    expect(out).toContain('installing the dependencies from package.json failed');
+    expect(out).toMatch(/a TLS certificate was not trusted/);
+    expect(out).toMatch(/hint: .*set PAAS_BUILD_CA_FILE/);
+  });
+});
