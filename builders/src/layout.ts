@@ -24,9 +24,9 @@ export const CONTEXT_CA_FILE = 'ca/build-ca.crt';
 /**
  * Where the CA bundle goes in the image (NODE_EXTRA_CA_CERTS names it). Not in
  * /usr/local/share/ca-certificates: update-ca-certificates wants one
- * certificate per file there, so the bundle is split into IMAGE_CA_DIR.
+ * certificate per file there.
  */
 export const IMAGE_CA_FILE = '/usr/local/share/paas/build-ca.pem';
-/** One file per certificate of the bundle, folded into the system bundle by update-ca-certificates. */
+/** The bundle's certificates that Debian's lacks, one per file: a later update-ca-certificates keeps them in the system bundle. */
 export const IMAGE_CA_DIR = '/usr/local/share/ca-certificates/paas';
 export const SYSTEM_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';

@@ -43,6 +43,8 @@ RUN apt-get update -qq && apt-get install -y -q --no-install-recommends nginx-li
       { name: 'imagemagick', path: 'www.systempackages[1]' },
     ]);
     expect(infos[0]?.packages?.[0]).toEqual({ name: 'nodejs', path: 'www.type' });
+    const reqs = planBuild(codeService({ type: 'nodejs', requirements: ['left-pad@1.3.0'] }), { app: 'site', files: treeWith(), caFile: false });
+    expect(Object.values(reqs.steps ?? {}).filter((i) => i.kind === 'dependencies')).toEqual([{ kind: 'dependencies', title: 'Installing dependencies' }]);
     // Every key is a line of the Dockerfile: the engine's "Step n/m : …" shows it as it is.
     for (const line of Object.keys(plan.steps ?? {})) expect(plan.dockerfile.split('\n')).toContain(line);
   });
