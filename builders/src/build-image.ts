@@ -125,7 +125,7 @@ async function* runBuild(docker: Dockerode, opts: BuildImageOptions, build: Engi
     throw engineCallError(err);
   }
 
-  const parser = new BuildStreamParser();
+  const parser = new BuildStreamParser({ steps: build.plan.steps });
   try {
     response.setEncoding('utf8');
     for await (const chunk of response) yield* parser.feed(chunk as string);

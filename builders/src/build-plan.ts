@@ -1,4 +1,4 @@
-import type { CodeService } from '@paas/core';
+import type { BuildStageKind, CodeService } from '@paas/core';
 
 export interface PlanOptions {
   app: string;
@@ -27,6 +27,24 @@ export interface BuildPlan {
   codeStep?: string;
   /** Dockerfile instruction → the spec key it runs (`www.postbuild`), so a failing hook is named. */
   hookSteps?: Record<string, string>;
+  /**
+   * What the steps that matter do, keyed by their Dockerfile instruction:
+   * the push output shows one line per stage instead of the engine's steps,
+   * and a failure names the spec path or manifest behind the step. Steps not
+   * listed are quick bookkeeping (ENV, USER, LABEL…). Unset for the app's own
+   * Dockerfile, whose RUN and COPY steps are shown as they are.
+   */
+  steps?: Record<string, StepInfo>;
+}
+
+export interface StepInfo {
+  kind: BuildStageKind;
+  /** "Installing system packages (nodejs)"; consecutive steps with the same title are one stage. */
+  title: string;
+  /** For an apt step: each package with the spec path that asked for it (`www.systempackages[2]`, `www.type`). */
+  packages?: { name: string; path: string }[];
+  /** For a dependency step: the manifests it installs from, relative to the approot. */
+  manifests?: string[];
 }
 
 /** What a type contributes to the Dockerfile; the order is planBuild's business. */

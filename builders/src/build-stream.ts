@@ -1,13 +1,21 @@
 /** Turns the engine's JSON build stream into paas build events, as they arrive. Pure. */
+import type { BuildStageKind } from '@paas/core';
+import type { StepInfo } from './build-plan.js';
 
 export type BuildEvent =
+  /** The engine's own step line, "Step 4/11 : RUN …" (verbose output). */
   | { type: 'step'; step: string }
+  /** A stage of the plan begins (StepInfo.title); `cached`: all of it came from the cache (then announced as it ends). */
+  | { type: 'stage'; kind: BuildStageKind; title: string; cached: boolean }
+  | { type: 'stage.done'; kind: BuildStageKind; title: string; ms: number; cached: boolean }
   | { type: 'log'; line: string }
   | { type: 'done'; imageId: string; tag: string };
 
 export interface BuildFailure {
   /** The step being run when it failed, e.g. "Step 4/11 : RUN apt-get …". */
   step: string | undefined;
+  /** What the plan says the failing step does, when it says. */
+  info?: StepInfo | undefined;
   /** The engine's own error text. */
   message: string;
   /** The failing step's last output lines (the tool's own error is usually here). */
@@ -21,7 +29,23 @@ export interface CommittedLayer {
   cached: boolean;
 }
 
-const STEP_RE = /^Step \d+\/\d+ : /;
+export interface BuildStreamOptions {
+  /** The plan's steps (BuildPlan.steps); without them every RUN, COPY and ADD is a stage of its own. */
+  steps?: Record<string, StepInfo> | undefined;
+  now?: () => number;
+}
+
+interface OpenStage {
+  info: StepInfo;
+  started: number;
+  /** Every finished step of it came from the cache. */
+  cached: boolean;
+  announced: boolean;
+}
+
+const TITLE_MAX = 72;
+const STEP_RE = /^Step \d+\/\d+ : (.*)$/;
+const SHOWN_RE = /^(RUN|COPY|ADD) /i;
 const COMMITTED_RE = /^ ---> ([0-9a-f]{12,})$/;
 const FROM_RE = /^Step \d+\/\d+ : FROM /i;
 // Engine bookkeeping that says nothing to the person pushing.
@@ -44,7 +68,16 @@ export class BuildStreamParser {
   /** Every step's image, in order: what a failed build leaves behind. */
   readonly committed: CommittedLayer[] = [];
   private step: string | undefined;
+  private stepInfo: StepInfo | undefined;
   private stepCached = false;
+  private stage: OpenStage | undefined;
+  private readonly steps: Record<string, StepInfo> | undefined;
+  private readonly now: () => number;
+
+  constructor(opts: BuildStreamOptions = {}) {
+    this.steps = opts.steps;
+    this.now = opts.now ?? Date.now;
+  }
   private lastLines: string[] = [];
   private pending = '';
   private text = '';
@@ -70,6 +103,7 @@ export class BuildStreamParser {
     if (raw !== '') this.message(raw, events);
     if (this.text !== '') this.line(this.text, events);
     this.text = '';
+    if (this.failure === undefined) this.closeStage(events);
     return events;
   }
 
@@ -88,7 +122,7 @@ export class BuildStreamParser {
     if (typeof error === 'string') {
       if (this.text !== '') this.line(this.text, events);
       this.text = '';
-      this.failure = { step: this.step, message: error.trim(), lastLines: [...this.lastLines] };
+      this.failure = { step: this.step, info: this.stepInfo, message: error.trim(), lastLines: [...this.lastLines] };
     }
   }
 
@@ -105,11 +139,13 @@ export class BuildStreamParser {
     const committed = COMMITTED_RE.exec(line);
     if (committed !== null && this.step !== undefined) this.committed.push({ step: this.step, id: committed[1]!, cached: this.stepCached });
     if (line === ' ---> Using cache') this.stepCached = true;
+    const step = STEP_RE.exec(line);
+    // The engine says whether it reuses a step's layer on the line after the step. A
+    // stage is announced once a step of it is built, or, all taken from the cache, as it ends.
+    if (step === null && line.trim() !== '' && !this.stepCached) this.announce(events, false);
     if (line.trim() === '' || NOISE_RE.test(line)) return;
-    if (STEP_RE.test(line)) {
-      this.step = line;
-      this.stepCached = false;
-      this.lastLines = [];
+    if (step !== null) {
+      this.startStep(line, step[1]!, events);
       events.push({ type: 'step', step: line });
       return;
     }
@@ -117,6 +153,54 @@ export class BuildStreamParser {
     if (this.lastLines.length > TAIL) this.lastLines.shift();
     events.push({ type: 'log', line });
   }
+
+  private startStep(line: string, instruction: string, events: BuildEvent[]): void {
+    if (this.stage !== undefined && this.stepInfo?.title === this.stage.info.title) this.stage.cached &&= this.stepCached;
+    const info = this.infoOf(instruction);
+    if (info?.title !== this.stage?.info.title) {
+      this.closeStage(events);
+      if (info !== undefined) this.stage = { info, started: this.now(), cached: true, announced: false };
+    }
+    this.step = line;
+    this.stepInfo = info;
+    this.stepCached = false;
+    this.lastLines = [];
+  }
+
+  private infoOf(instruction: string): StepInfo | undefined {
+    if (this.steps !== undefined) return this.steps[instruction] ?? this.loose().get(squeeze(instruction));
+    if (!SHOWN_RE.test(instruction)) return undefined;
+    const title = instruction.length > TITLE_MAX ? `${instruction.slice(0, TITLE_MAX - 1)}…` : instruction;
+    return { kind: 'other', title };
+  }
+
+  // The engine may space an exec-form instruction differently from the Dockerfile.
+  private looseSteps: Map<string, StepInfo> | undefined;
+  private loose(): Map<string, StepInfo> {
+    this.looseSteps ??= new Map(Object.entries(this.steps ?? {}).map(([k, v]) => [squeeze(k), v]));
+    return this.looseSteps;
+  }
+
+  private announce(events: BuildEvent[], cached: boolean): void {
+    const stage = this.stage;
+    if (stage === undefined || stage.announced) return;
+    stage.announced = true;
+    events.push({ type: 'stage', kind: stage.info.kind, title: stage.info.title, cached });
+  }
+
+  private closeStage(events: BuildEvent[]): void {
+    const stage = this.stage;
+    if (stage === undefined) return;
+    // The step still open is the stage's last one.
+    if (this.stepInfo?.title === stage.info.title) stage.cached &&= this.stepCached;
+    this.announce(events, stage.cached);
+    this.stage = undefined;
+    events.push({ type: 'stage.done', kind: stage.info.kind, title: stage.info.title, ms: this.now() - stage.started, cached: stage.cached });
+  }
+}
+
+function squeeze(instruction: string): string {
+  return instruction.replace(/\s+/g, '');
 }
 
 /**

@@ -21,6 +21,12 @@ export const CONTEXT_CODE_DIR = 'code';
 export const CONTEXT_PAAS_DIR = 'paas';
 /** The operator's CA bundle (PAAS_BUILD_CA_FILE), kept apart so it never lands in PAAS_DIR. */
 export const CONTEXT_CA_FILE = 'ca/build-ca.crt';
-/** Where the CA goes in the image; update-ca-certificates folds it into the system bundle. */
-export const IMAGE_CA_FILE = '/usr/local/share/ca-certificates/paas-build-ca.crt';
+/**
+ * Where the CA bundle goes in the image (NODE_EXTRA_CA_CERTS names it). Not in
+ * /usr/local/share/ca-certificates: update-ca-certificates wants one
+ * certificate per file there.
+ */
+export const IMAGE_CA_FILE = '/usr/local/share/paas/build-ca.pem';
+/** The bundle's certificates that Debian's lacks, one per file: a later update-ca-certificates keeps them in the system bundle. */
+export const IMAGE_CA_DIR = '/usr/local/share/ca-certificates/paas';
 export const SYSTEM_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';

@@ -3,6 +3,12 @@ import { SUPPORTED_CODE_TYPES } from '@paas/core';
 import { builders, planBuild } from '../src/index.js';
 import { codeService, treeWith } from './helpers/code-service.js';
 
+// Only the certificates Debian's bundle lacks: one file each (kept by any later update-ca-certificates) and appended to the bundle.
+const CA_AWK = '/-----BEGIN CERTIFICATE-----/ { block = ""; key = "" } { block = block $0 "\\n" }'
+  + ' !/-----(BEGIN|END) CERTIFICATE-----/ { line = $0; gsub(/[ \\t\\r]/, "", line); key = key line }'
+  + ' /-----END CERTIFICATE-----/ { if (FILENAME == ARGV[1]) seen[key] = 1; else if (!(key in seen)) { seen[key] = 1;'
+  + ' f = "/usr/local/share/ca-certificates/paas/" ++n ".crt"; printf "%s", block > f; close(f); printf "%s", block } }';
+
 describe('planBuild: what every type shares', () => {
   it('has a builder for every supported code type, by lookup', () => {
     expect(Object.keys(builders).sort()).toEqual([...SUPPORTED_CODE_TYPES].sort());
@@ -11,9 +17,36 @@ describe('planBuild: what every type shares', () => {
   it('trusts the operator CA before anything is fetched', () => {
     const plan = planBuild(codeService({ type: 'static' }), { app: 'site', files: treeWith(), caFile: true });
     expect(plan.dockerfile.split('\n').slice(1, 5).join('\n')).toBe(`FROM paas/stack:bookworm
-COPY ca/build-ca.crt /usr/local/share/ca-certificates/paas-build-ca.crt
-ENV NODE_EXTRA_CA_CERTS=/usr/local/share/ca-certificates/paas-build-ca.crt PIP_CERT=/etc/ssl/certs/ca-certificates.crt REQUESTS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt
-RUN apt-get update -qq && apt-get install -y -q --no-install-recommends nginx-light ca-certificates && update-ca-certificates && rm -rf /var/lib/apt/lists/*`);
+COPY ca/build-ca.crt /usr/local/share/paas/build-ca.pem
+ENV NODE_EXTRA_CA_CERTS=/usr/local/share/paas/build-ca.pem PIP_CERT=/etc/ssl/certs/ca-certificates.crt REQUESTS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt
+RUN apt-get update -qq && apt-get install -y -q --no-install-recommends nginx-light ca-certificates`
+      + ' && mkdir -p /usr/local/share/ca-certificates/paas'
+      + ` && awk '${CA_AWK}' /etc/ssl/certs/ca-certificates.crt /usr/local/share/paas/build-ca.pem >> /etc/ssl/certs/ca-certificates.crt`
+      + ' && rm -rf /var/lib/apt/lists/*');
+    // Not update-ca-certificates: its rehash warns once a local certificate is added.
+    expect(plan.dockerfile).not.toContain('update-ca-certificates');
+  });
+
+  it('labels the steps that matter, with the spec path of every package', () => {
+    const service = codeService({ type: 'nodejs', name: 'www', systempackages: ['curl', 'imagemagick=8:6.9'] });
+    const plan = planBuild(service, { app: 'site', files: treeWith('package.json'), caFile: false });
+    const infos = Object.values(plan.steps ?? {});
+    expect(infos.map((i) => `${i.kind}: ${i.title}`)).toEqual([
+      'system: Installing system packages (nodejs, npm, ca-certificates, curl, imagemagick=8:6.9)',
+      'system: Installing system packages (nodejs, npm, ca-certificates, curl, imagemagick=8:6.9)',
+      'dependencies: Installing dependencies (package.json)',
+      'dependencies: Installing dependencies (package.json)',
+      'code: Adding the code',
+    ]);
+    expect(infos[1]?.packages).toEqual([
+      { name: 'curl', path: 'www.systempackages[0]' },
+      { name: 'imagemagick', path: 'www.systempackages[1]' },
+    ]);
+    expect(infos[0]?.packages?.[0]).toEqual({ name: 'nodejs', path: 'www.type' });
+    const reqs = planBuild(codeService({ type: 'nodejs', requirements: ['left-pad@1.3.0'] }), { app: 'site', files: treeWith(), caFile: false });
+    expect(Object.values(reqs.steps ?? {}).filter((i) => i.kind === 'dependencies')).toEqual([{ kind: 'dependencies', title: 'Installing dependencies' }]);
+    // Every key is a line of the Dockerfile: the engine's "Step n/m : …" shows it as it is.
+    for (const line of Object.keys(plan.steps ?? {})) expect(plan.dockerfile.split('\n')).toContain(line);
   });
 
   it('gives every app its own chain of layers after the Debian packages: the cache scope names the platform and the app', () => {

@@ -69,10 +69,10 @@ describe('a release that never becomes healthy changes nothing that serves', () 
     await assertOldServes();
   });
 
-  it('a missing Debian package fails the build with apt\'s message', async () => {
+  it('a missing Debian package fails the build naming its spec path', async () => {
     const r = await pushBroken('NOTHING', `${fastHealth}  systempackages: [paas-no-such-package]\n`);
     expect(r.code).toBe(6);
-    expect(r.out).toContain('Unable to locate package paas-no-such-package');
+    expect(r.out).toContain('www.systempackages[0]: no Debian package "paas-no-such-package"');
     await assertOldServes();
   });
 });

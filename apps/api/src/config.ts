@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { poolProblem, type AddressPool } from './runtime/address-pool.js';
@@ -12,6 +13,7 @@ export interface ApiConfig {
   routerPort: number;
   routerControlUrl: string;
   routerToken: string;
+  /** PAAS_BUILD_CA_FILE: the CA bundle builds trust; the host's by default, none with `none`. */
   buildCaFile: string | undefined;
   buildMemoryBytes: number;
   buildCpuShares: number;
@@ -109,6 +111,20 @@ function tlsFiles(env: NodeJS.ProcessEnv): { tlsCertFile: string | undefined; tl
   return { tlsCertFile, tlsKeyFile };
 }
 
+/** Debian's bundle of what the host trusts, an operator's own CA included (update-ca-certificates). */
+export const HOST_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
+
+/**
+ * Builds trust what the host trusts unless told otherwise, so npm and pip
+ * work behind a TLS-inspecting proxy the host already trusts; `none` turns
+ * it off.
+ */
+export function buildCaFile(value: string | undefined, exists: (path: string) => boolean = existsSync): string | undefined {
+  if (value === 'none') return undefined;
+  if (value) return value;
+  return exists(HOST_CA_BUNDLE) ? HOST_CA_BUNDLE : undefined;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   const routerPort = int(env.PAAS_ROUTER_PORT, 8080, 'PAAS_ROUTER_PORT');
   const controlPort = int(env.PAAS_ROUTER_CONTROL_PORT, routerPort + 1, 'PAAS_ROUTER_CONTROL_PORT');
@@ -121,7 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     routerPort,
     routerControlUrl: env.PAAS_ROUTER_CONTROL_URL || `http://127.0.0.1:${controlPort}`,
     routerToken: env.PAAS_ROUTER_TOKEN ?? '',
-    buildCaFile: env.PAAS_BUILD_CA_FILE || undefined,
+    buildCaFile: buildCaFile(env.PAAS_BUILD_CA_FILE),
     buildMemoryBytes: int(env.PAAS_BUILD_MEMORY_MB, 2048, 'PAAS_BUILD_MEMORY_MB') * 1024 * 1024,
     buildCpuShares: int(env.PAAS_BUILD_CPU_SHARES, 512, 'PAAS_BUILD_CPU_SHARES'),
     instanceMemoryBytes: int(env.PAAS_INSTANCE_MEMORY_MB, 1024, 'PAAS_INSTANCE_MEMORY_MB') * 1024 * 1024,

@@ -33,7 +33,7 @@ describe('waitHealthy http', () => {
     closers.push(async () => sockets.forEach((s) => s.destroy()));
     const started = Date.now();
     const result = await waitHealthy({ kind: 'http', host: '127.0.0.1', port, path: '/', intervalMs: 50, timeoutMs: 800, requestTimeoutMs: 300 });
-    expect(result).toEqual({ healthy: false, reason: `no answer on port ${port} within 0.8 s (is the app listening on $PORT?)` });
+    expect(result).toEqual({ healthy: false, reason: `no answer on port ${port} within 0.8 s; is it listening on 0.0.0.0:$PORT?` });
     expect(Date.now() - started).toBeLessThan(1300);
   });
 

@@ -57,7 +57,7 @@ describe.skipIf(!docker)('waitHealthy against real instances', () => {
     const { state, watch } = await start('deaf', { env: { PORT: '9090' } });
     const started = Date.now();
     const result = await waitHealthy({ ...http, port: state.addresses[8080]!.port, timeoutMs: 1500, ...watch });
-    expect(result).toEqual({ healthy: false, reason: 'no answer on port 8080 within 1.5 s (is the app listening on $PORT?)' });
+    expect(result).toEqual({ healthy: false, reason: 'no answer on its $PORT (8080) within 1.5 s; is it listening on 0.0.0.0:$PORT?' });
     expect(Date.now() - started).toBeGreaterThanOrEqual(1500);
     expect(Date.now() - started).toBeLessThan(3000);
   }, 10_000);

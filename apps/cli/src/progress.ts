@@ -100,3 +100,35 @@ export class ReceiveProgress {
     this.drawnWidth = end === '' ? line.length : 0;
   }
 }
+
+/**
+ * The build's own output as one line redrawn in place on a TTY (at most
+ * every 100 ms), cut to the terminal's width; nothing off a TTY. clear()
+ * erases it before any other line is printed.
+ */
+export class LineProgress {
+  private lastDraw = 0;
+  private drawnWidth = 0;
+
+  constructor(
+    private readonly sink: Sink,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  update(text: string): void {
+    if (this.sink.isTTY !== true || this.now() - this.lastDraw < REDRAW_MS) return;
+    this.lastDraw = this.now();
+    const columns = (this.sink.raw as { columns?: number } | undefined)?.columns ?? 80;
+    // One line only: a line wider than the terminal would wrap, and \r would not go back far enough.
+    const line = `${INDENT}${text.replace(/[\r\n\t]/g, ' ')}`.slice(0, Math.max(10, columns - 1));
+    this.sink.write(`\r${line.padEnd(this.drawnWidth)}`);
+    this.drawnWidth = line.length;
+  }
+
+  clear(): void {
+    if (this.drawnWidth === 0) return;
+    this.sink.write(`\r${' '.repeat(this.drawnWidth)}\r`);
+    this.drawnWidth = 0;
+    this.lastDraw = 0;
+  }
+}

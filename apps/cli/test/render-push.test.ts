@@ -1,7 +1,8 @@
 import type { PushEvent } from '@paas/core';
 import { describe, expect, it } from 'vitest';
 import { exitCodeFor, formatError } from '../src/render-error.js';
-import { renderPush } from '../src/render-push.js';
+import { LineProgress } from '../src/progress.js';
+import { PushRenderer, renderPush } from '../src/render-push.js';
 import { captureOutput } from './helpers/capture.js';
 
 async function* replay(events: PushEvent[]): AsyncGenerator<PushEvent> {
@@ -115,8 +116,8 @@ describe('renderPush', () => {
       out,
     );
     expect(stdout.text.split('\n')).toEqual([
-      '-----> Building www',
-      '       Building www (python)',
+      // The step's own text says what the heading would: printed once, as the heading.
+      '-----> Building www (python)',
       '-----> Deploying db',
       '       Creating db (postgresql)',
       '-----> Building www',
@@ -128,6 +129,64 @@ describe('renderPush', () => {
       '-----> Live at http://x.localhost:8080',
       '',
     ]);
+  });
+
+  /** A cold build as the API sends it now: stages, and every line of the build marked as its output. */
+  const cold: PushEvent[] = [
+    { type: 'build.step', service: 'www', step: 'Building www (nodejs)' },
+    { type: 'log', service: 'www', line: 'Step 1/9 : FROM paas/stack:bookworm', source: 'build' },
+    { type: 'log', service: 'www', line: 'Step 4/9 : RUN apt-get update -qq && apt-get install nodejs', source: 'build' },
+    { type: 'build.stage', service: 'www', kind: 'system', title: 'Installing system packages (nodejs)', cached: false },
+    { type: 'log', service: 'www', line: 'Unpacking nodejs (18.20.4) ...', source: 'build' },
+    { type: 'log', service: 'www', line: 'Setting up nodejs (18.20.4) ...', source: 'build' },
+    { type: 'build.stage.done', service: 'www', kind: 'system', title: 'Installing system packages (nodejs)', ms: 12_345, cached: false },
+    { type: 'build.stage', service: 'www', kind: 'dependencies', title: 'Installing dependencies (package.json)', cached: true },
+    { type: 'log', service: 'www', line: ' ---> Using cache', source: 'build' },
+    { type: 'build.stage.done', service: 'www', kind: 'dependencies', title: 'Installing dependencies (package.json)', ms: 3, cached: true },
+    { type: 'build.stage', service: 'www', kind: 'code', title: 'Adding the code', cached: false },
+    { type: 'build.stage.done', service: 'www', kind: 'code', title: 'Adding the code', ms: 400, cached: false },
+    { type: 'deploy.step', service: 'www', step: 'Deploying www (1 instance)' },
+    { type: 'deploy.instance', service: 'www', instance: 'www.1', state: 'healthy' },
+    { type: 'done', release: 'v1', url: 'http://a.localhost:8080' },
+  ];
+
+  it('shows a build as one line per stage with its time; the build\'s own lines only with verbose', async () => {
+    const { out, stdout } = captureOutput();
+    await renderPush(replay(cold), out);
+    expect(stdout.text).toBe([
+      '-----> Building www (nodejs)',
+      '-----> Installing system packages (nodejs)',
+      '       done in 12.3s',
+      '-----> Installing dependencies (package.json) (using cache)',
+      '-----> Adding the code',
+      '       done in 0.4s',
+      '-----> Deploying www (1 instance)',
+      '       www.1: healthy',
+      '-----> Live at http://a.localhost:8080',
+      '',
+    ].join('\n'));
+
+    const verbose = captureOutput();
+    await renderPush(replay(cold), verbose.out, { verbose: true });
+    expect(verbose.stdout.text).toContain([
+      '-----> Installing system packages (nodejs)',
+      '       Unpacking nodejs (18.20.4) ...',
+      '       Setting up nodejs (18.20.4) ...',
+      '       done in 12.3s',
+    ].join('\n'));
+    expect(verbose.stdout.text).toContain('       Step 1/9 : FROM paas/stack:bookworm\n');
+  });
+
+  it('on a TTY the build\'s lines are one line redrawn in place, erased before the next heading', async () => {
+    const { out, stdout } = captureOutput({ tty: true });
+    let t = 0;
+    const renderer = new PushRenderer(out);
+    (renderer as unknown as { progress: LineProgress }).progress = new LineProgress(stdout, () => (t += 200));
+    for (const event of cold.slice(0, 7)) renderer.render(event);
+    expect(stdout.text).toContain('\r       Unpacking nodejs (18.20.4) ...');
+    expect(stdout.text).toContain('\r       Setting up nodejs (18.20.4) ...');
+    // Erased (spaces, then back to the start) before "done in".
+    expect(stdout.text).toMatch(/\r {30,}\r {7}done in 12\.3s\n$/);
   });
 
   it('turns an error event into the error with its exit code and the failing instance logs', async () => {

@@ -80,10 +80,18 @@ export interface AppDetail extends AppInfo {
 }
 
 /** One line of the NDJSON stream answering POST /v1/apps/:app/pushes. */
+/** What a build stage does: the push output's `----->` lines during a build. */
+export type BuildStageKind = 'system' | 'dependencies' | 'code' | 'hooks' | 'other';
+
 export type PushEvent =
   | { type: 'push.accepted'; push: string; build: string; bytes: number; files: number }
   | { type: 'build.step'; service: string; step: string }
-  | { type: 'log'; service?: string; line: string }
+  /** A build stage begins, e.g. "Installing system packages (nodejs)"; `cached`: the engine's cache had all of it (sent as it ends). */
+  | { type: 'build.stage'; service: string; kind: BuildStageKind; title: string; cached: boolean }
+  /** It ended: how long it took, and whether every layer of it came from the cache. */
+  | { type: 'build.stage.done'; service: string; kind: BuildStageKind; title: string; ms: number; cached: boolean }
+  /** `source: 'build'`: a line of the build's own output (the engine's steps, apt, npm, pip), shown by `paas push --verbose`. */
+  | { type: 'log'; service?: string; line: string; source?: 'build' }
   | { type: 'warning'; message: string; path?: string }
   | { type: 'deploy.step'; service: string; step: string }
   /** starting: being created; running: its process started, its health check runs; healthy: it passed. */

@@ -11,3 +11,4 @@ export * from './env.js';
 export * from './releases.js';
 export * from './domains.js';
 export * from './suggest.js';
+export * from './format-duration.js';

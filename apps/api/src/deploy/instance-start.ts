@@ -77,6 +77,7 @@ export async function startHealthyInstance(input: StartInstanceInput): Promise<I
             kind: 'http',
             host: address.host,
             port: address.port,
+            appPort: port,
             path: service.healthcheck.path,
             timeoutMs,
             intervalMs: Math.max(100, service.healthcheck.interval * 1000),

@@ -79,9 +79,11 @@ async function waitHttp(check: HttpHealthCheck): Promise<HealthResult> {
     if (!(await sleepUntil(Math.min(Date.now() + interval, deadline), check.signal))) return CANCELLED;
   }
   if (lastStatus !== undefined) return { healthy: false, reason: `GET ${check.path} answered ${lastStatus}` };
+  // The port inside the container, the one the app was told in $PORT: the published host port means nothing to the app.
+  const where = check.appPort === undefined ? `port ${check.port}` : `its $PORT (${check.appPort})`;
   return {
     healthy: false,
-    reason: `no answer on port ${check.appPort ?? check.port} within ${formatSeconds(check.timeoutMs)} (is the app listening on $PORT?)`,
+    reason: `no answer on ${where} within ${formatSeconds(check.timeoutMs)}; is it listening on 0.0.0.0:$PORT?`,
   };
 }
 

@@ -1,4 +1,4 @@
-import type { PushEvent } from '@paas/core';
+import { formatDuration, type PushEvent } from '@paas/core';
 import type { Store } from '../store/types.js';
 
 /** Keeps a push's events as readable lines in the store, written in batches. */
@@ -33,6 +33,10 @@ export function formatEvent(event: PushEvent): string | undefined {
     case 'build.step':
     case 'deploy.step':
       return `-----> ${event.step}`;
+    case 'build.stage':
+      return `-----> ${event.title}${event.cached ? ' (using cache)' : ''}`;
+    case 'build.stage.done':
+      return event.cached ? undefined : `       done in ${formatDuration(event.ms)}`;
     case 'log':
       return `       ${event.line}`;
     case 'warning':
@@ -49,3 +53,4 @@ export function formatEvent(event: PushEvent): string | undefined {
       return undefined;
   }
 }
+

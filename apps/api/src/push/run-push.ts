@@ -1,4 +1,4 @@
-import { buildImage } from '@paas/builders';
+import { buildImage, MissingPackageError, missingPackageError } from '@paas/builders';
 import { PaasError, type AppSpec, type CodeService, type ErrorBody } from '@paas/core';
 import type Dockerode from 'dockerode';
 import { DeployError, type Deployer, type Emit } from '../deploy/deployer.js';
@@ -10,6 +10,7 @@ import { isUnchanged } from '../releases/same-release.js';
 import type { Runtime } from '../runtime/types.js';
 import type { Store } from '../store/types.js';
 import { BuildLog } from './build-log.js';
+import { DebianPackages } from './debian-packages.js';
 
 export interface PushDeps {
   store: Store;
@@ -121,27 +122,47 @@ export async function runPush(deps: PushDeps, input: PushInput): Promise<string 
   }
 }
 
+// One list per Docker Engine, for the life of the API: the mirror's names change rarely.
+const packageLists = new WeakMap<Dockerode, DebianPackages>();
+
 async function buildService(deps: PushDeps, input: PushInput, service: CodeService, emit: Emit): Promise<string> {
   emit({ type: 'build.step', service: service.name, step: `Building ${service.name} (${service.type})` });
+  const name = service.name;
   let imageId: string | undefined;
-  for await (const event of buildImage(deps.docker, {
-    app: input.app,
-    service,
-    buildId: input.buildId,
-    sourceDir: input.sourceDir,
-    clean: input.clean,
-    ...(deps.buildCaFile ? { caFile: deps.buildCaFile } : {}),
-    memoryBytes: deps.buildMemoryBytes,
-    cpuShares: deps.buildCpuShares,
-    ...(deps.buildNetwork === undefined ? {} : { networkMode: deps.buildNetwork }),
-    labels: deps.labels,
-  })) {
-    if (event.type === 'step') emit({ type: 'log', service: service.name, line: event.step });
-    else if (event.type === 'log') emit({ type: 'log', service: service.name, line: event.line });
-    else imageId = event.imageId;
+  try {
+    for await (const event of buildImage(deps.docker, {
+      app: input.app,
+      service,
+      buildId: input.buildId,
+      sourceDir: input.sourceDir,
+      clean: input.clean,
+      ...(deps.buildCaFile ? { caFile: deps.buildCaFile } : {}),
+      memoryBytes: deps.buildMemoryBytes,
+      cpuShares: deps.buildCpuShares,
+      ...(deps.buildNetwork === undefined ? {} : { networkMode: deps.buildNetwork }),
+      labels: deps.labels,
+    })) {
+      if (event.type === 'step') emit({ type: 'log', service: name, line: event.step, source: 'build' });
+      else if (event.type === 'log') emit({ type: 'log', service: name, line: event.line, source: 'build' });
+      else if (event.type === 'stage') emit({ type: 'build.stage', service: name, kind: event.kind, title: event.title, cached: event.cached });
+      else if (event.type === 'stage.done') emit({ type: 'build.stage.done', service: name, kind: event.kind, title: event.title, ms: event.ms, cached: event.cached });
+      else imageId = event.imageId;
+    }
+  } catch (err) {
+    if (err instanceof MissingPackageError) throw await withSuggestions(deps, err);
+    throw err;
   }
   if (imageId === undefined) throw new PaasError('BUILD_FAILED', `the build of ${service.name} produced no image`);
   return imageId;
+}
+
+/** The same error, with the nearest name the mirror has for each missing package. */
+async function withSuggestions(deps: PushDeps, err: MissingPackageError): Promise<PaasError> {
+  let list = packageLists.get(deps.docker);
+  if (list === undefined) packageLists.set(deps.docker, (list = new DebianPackages(deps.docker, deps.labels)));
+  const near = new Map<string, string | undefined>();
+  for (const { name } of err.missing) near.set(name, await list.suggest(name));
+  return missingPackageError(err.missing, (name) => near.get(name));
 }
 
 export function asPaasError(err: unknown): PaasError {

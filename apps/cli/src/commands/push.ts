@@ -20,6 +20,7 @@ interface PushOptions {
   clean?: boolean;
   strict?: boolean;
   json?: boolean;
+  verbose?: boolean;
 }
 
 export function registerPush(program: Command, ctx: Context): void {
@@ -34,11 +35,18 @@ Examples:
   $ paas push
   $ paas push ./site -a blog
   $ paas push --clean               # rebuild every layer
+  $ paas push --verbose             # every line of the build (apt, npm, pip), as it happens
   $ paas push --json | jq -c 'select(.type == "done")'
 
 Files matched by .gitignore or .paasignore (at the root of DIR) are not
-uploaded, nor are .git/ and .paas/.`)
-    .action(async (dir: string | undefined, opts: PushOptions) => {
+uploaded, nor are .git/ and .paas/.
+
+The build prints one line per stage (system packages, dependencies, code,
+hooks) with its duration; --verbose prints all of the build's output, and
+paas logs --build prints it afterwards.`)
+    .action(async (dir: string | undefined, _opts: PushOptions, command: Command) => {
+      // --verbose is the program's option (stack traces too); here it also prints the whole build.
+      const opts = command.optsWithGlobals<PushOptions>();
       const json = opts.json === true;
       // With --json, stdout holds only the events: every human line goes to stderr.
       const out = json ? new Output(ctx.out.stderr, ctx.out.stderr, ctx.config) : ctx.out;
@@ -62,7 +70,7 @@ uploaded, nor are .git/ and .paas/.`)
         const body = json ? file : file.pipe(new UploadProgress(size, out.stderr));
         const events = client.push(app, body, size, { clean: opts.clean === true });
         if (json) await printPushEvents(events, ctx.out);
-        else await renderPush(events, out);
+        else await renderPush(events, out, { verbose: opts.verbose === true });
       } finally {
         await rm(tmp, { recursive: true, force: true });
       }
