@@ -34,7 +34,7 @@ describe('closestName', () => {
 });
 
 describe('"did you mean" in spec errors', () => {
-  const supported = 'python, python-worker, nodejs, nodejs-worker, custom, static, postgresql, postgis, mysql, redis, rabbitmq, mongodb';
+  const supported = 'python, python-worker, nodejs, nodejs-worker, custom, static, php, php-worker, ruby, ruby-worker, perl, perl-worker, java, postgresql, postgis, mysql, redis, rabbitmq, mongodb';
 
   it('unknown keys of a code service, in paas.yml (error) and dotcloud.yml (warning)', () => {
     const text = 'www:\n  type: python\n  systempackage: [vim]\n  proccess: python app.py\n';
