@@ -29,6 +29,9 @@ COPY --chown=app:app code/ /home/app/code/
     // No user= in the pool: php-fpm runs as the image's user.
     expect(script).not.toMatch(/^user\s*=/m);
     expect(script).toContain('"${PORT:-8080}"');
+    // Directory redirects name the path only, never the instance's port.
+    expect(script).toContain('absolute_redirect off;');
+    expect(script).toContain('pid /tmp/nginx/nginx.pid;');
   });
 
   it('without php.ini there is no link step', () => {

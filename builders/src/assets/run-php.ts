@@ -1,4 +1,5 @@
 import { CURRENT_DIR } from '../layout.js';
+import { NGINX_HTTP_OPEN } from './nginx-common.js';
 
 /** Where php-fpm listens: a unix socket the app user owns, so no port but $PORT is open. */
 export const PHP_FPM_SOCKET = '/tmp/php/php-fpm.sock';
@@ -47,23 +48,12 @@ else
   : >/tmp/nginx/app.conf
 fi
 cat >/tmp/nginx/nginx.conf <<'CONF'
-worker_processes 1;
-pid /tmp/nginx/nginx.pid;
-error_log stderr;
-events { worker_connections 1024; }
-http {
-  include /etc/nginx/mime.types;
-  default_type application/octet-stream;
-  access_log /dev/stdout;
-  sendfile on;
+${NGINX_HTTP_OPEN}
   client_max_body_size 64m;
-  client_body_temp_path /tmp/nginx/client_body;
-  proxy_temp_path /tmp/nginx/proxy;
-  fastcgi_temp_path /tmp/nginx/fastcgi;
-  uwsgi_temp_path /tmp/nginx/uwsgi;
-  scgi_temp_path /tmp/nginx/scgi;
   server {
     include /tmp/nginx/listen.conf;
+    # Redirects (a directory without its slash) name the path only, never this port.
+    absolute_redirect off;
     root ${CURRENT_DIR};
     index index.php index.html index.htm;
     # The app's own configuration files are not pages.

@@ -1,3 +1,5 @@
+import { NGINX_HTTP_OPEN } from './nginx-common.js';
+
 /**
  * The default process of static services: renders $PORT into an nginx config
  * at start (the port is only known then) and runs nginx in the foreground as
@@ -15,20 +17,7 @@ case "$port" in
 esac
 mkdir -p /tmp/nginx
 cat >/tmp/nginx/nginx.conf <<EOF
-worker_processes 1;
-pid /tmp/nginx/nginx.pid;
-error_log stderr;
-events { worker_connections 1024; }
-http {
-  include /etc/nginx/mime.types;
-  default_type application/octet-stream;
-  access_log /dev/stdout;
-  sendfile on;
-  client_body_temp_path /tmp/nginx/client_body;
-  proxy_temp_path /tmp/nginx/proxy;
-  fastcgi_temp_path /tmp/nginx/fastcgi;
-  uwsgi_temp_path /tmp/nginx/uwsgi;
-  scgi_temp_path /tmp/nginx/scgi;
+${NGINX_HTTP_OPEN}
   server {
     listen $port;
     root ${root};
