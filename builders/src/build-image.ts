@@ -22,6 +22,8 @@ export interface BuildImageOptions {
   sourceDir: string;
   /** Build without any cached layer (`paas push --clean`). */
   clean?: boolean;
+  /** `paas push --strict`: a Python pin Debian does not meet fails the build. */
+  strict?: boolean;
   /** PAAS_BUILD_CA_FILE: a CA bundle the build trusts for HTTPS (npm, pip). */
   caFile?: string;
   memoryBytes?: number;
@@ -49,7 +51,7 @@ export async function* buildImage(docker: Dockerode, opts: BuildImageOptions): A
   const tree = await listTree(opts.sourceDir);
   const treeFiles = new Set(tree.filter((e) => e.kind !== 'directory').map((e) => e.rel));
   const labels = { ...opts.labels, 'paas.app': app, 'paas.service': service.name, 'paas.build': buildId };
-  const plan = planBuild(service, { app, files: (rel) => treeFiles.has(rel), caFile: opts.caFile !== undefined, labels });
+  const plan = planBuild(service, { app, files: (rel) => treeFiles.has(rel), caFile: opts.caFile !== undefined, labels, strict: opts.strict === true });
 
   let context: { tree: TreeEntry[]; prefix: string; generated: Record<string, string> };
   let dockerfile = 'Dockerfile';

@@ -6,6 +6,8 @@ export interface PlanOptions {
   files: (relPath: string) => boolean;
   /** An operator CA bundle will be added to the context (PAAS_BUILD_CA_FILE). */
   caFile: boolean;
+  /** `paas push --strict`: what would be a warning in the build fails it. */
+  strict?: boolean;
   /** Labels of the image, written as one LABEL line at the end (one build step, not one per label). */
   labels?: Record<string, string>;
 }
@@ -53,6 +55,7 @@ export interface PlanContext {
   app: string;
   /** Is this file in the approot? Path relative to the approot. */
   hasInApproot: (relPath: string) => boolean;
+  strict: boolean;
 }
 
 export interface DependencyStep {

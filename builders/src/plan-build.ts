@@ -27,6 +27,7 @@ export function planBuild(service: CodeService, opts: PlanOptions): BuildPlan {
     service,
     app: opts.app,
     hasInApproot: (rel) => opts.files(inApproot(service.approot, rel)),
+    strict: opts.strict === true,
   };
   // The approot is written into Dockerfile COPY lines and shell commands; a
   // plain path needs no quoting in either (COPY would also expand a `$`).

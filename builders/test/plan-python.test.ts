@@ -57,6 +57,16 @@ RUN ["/bin/sh", "-c", "python3 manage.py collectstatic --noinput"]
     expect(plan.dockerfile).not.toContain('COPY paas/');
   });
 
+  it('paas push --strict: the resolver fails on a pin Debian does not meet instead of warning', () => {
+    const service = codeService({ type: 'python', process: 'python3 app.py' });
+    const plain = planBuild(service, { app: 'blog', files: treeWith('requirements.txt'), caFile: false });
+    const strict = planBuild(service, { app: 'blog', files: treeWith('requirements.txt'), caFile: false, strict: true });
+    expect(plain.dockerfile).toContain('RUN ["python3", "/usr/local/lib/paas/python-deps.py", "resolve", "-r", "requirements.txt"]');
+    expect(strict.dockerfile).toContain('RUN ["python3", "/usr/local/lib/paas/python-deps.py", "resolve", "--strict", "-r", "requirements.txt"]');
+    // Only the resolve step changes: pip has no pins to be strict about.
+    expect(strict.dockerfile).toContain('RUN ["python3", "/usr/local/lib/paas/python-deps.py", "pip", "-r", "requirements.txt"]');
+  });
+
   it('refuses a python service with nothing to run', () => {
     const run = () => planBuild(codeService({ type: 'python' }), { app: 'a1', files: treeWith('app.py'), caFile: false });
     expect(run).toThrowError(PaasError);

@@ -87,3 +87,17 @@ describe('a requirement Debian does not package', () => {
     expect((await getVia(p.routerPort, 'nodeb.localhost', '/')).status).not.toBe(200);
   });
 });
+
+describe('paas push --strict', () => {
+  it('turns a pin Debian does not meet from a warning into a failed build, naming the pin', async () => {
+    const other = await copyApp('test/fixtures/heroku-flask');
+    await writeFile(join(other, 'requirements.txt'), 'Flask==3.0.0\ngunicorn\n');
+    ok(await p.paas(['create', 'pins'], { cwd: other }), 'paas create pins');
+    const r = await p.paas(['push', '--strict'], { cwd: other });
+    expect(r.code, shown(r)).toBe(6);
+    const output = r.stdout + r.stderr;
+    expect(output).toMatch(/requirements\.txt:1: Flask==3\.0\.0 asked; Debian ships python3-flask \d/);
+    expect(output).toContain("--strict: Debian's versions differ from the pins above");
+    expect((await getVia(p.routerPort, 'pins.localhost', '/')).status).not.toBe(200);
+  });
+});

@@ -57,8 +57,9 @@ export class ApiClient {
    * means the API went away mid-push (exit 9), never success; one that stops
    * after `done` is still a live release.
    */
-  async *push(app: string, body: Readable, size: number, opts: { clean?: boolean } = {}): AsyncGenerator<PushEvent> {
-    const query = opts.clean === true ? '?clean=1' : '';
+  async *push(app: string, body: Readable, size: number, opts: { clean?: boolean; strict?: boolean } = {}): AsyncGenerator<PushEvent> {
+    const params = [...(opts.clean === true ? ['clean=1'] : []), ...(opts.strict === true ? ['strict=1'] : [])];
+    const query = params.length > 0 ? `?${params.join('&')}` : '';
     const res = await this.send('POST', `/apps/${encodeURIComponent(app)}/pushes${query}`, {
       body,
       headers: { 'content-type': 'application/gzip', 'content-length': size },

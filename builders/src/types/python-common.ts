@@ -42,7 +42,7 @@ export function pipDependencies(ctx: PlanContext): DependencyStep {
     run: [
       'USER root',
       `COPY ${CONTEXT_RESOLVER} ${IMAGE_RESOLVER}`,
-      `RUN ${execForm(['python3', IMAGE_RESOLVER, 'resolve', ...args])}`,
+      `RUN ${execForm(['python3', IMAGE_RESOLVER, 'resolve', ...(ctx.strict ? ['--strict'] : []), ...args])}`,
       `USER ${APP_USER}`,
       `RUN ${execForm(['python3', IMAGE_RESOLVER, 'pip', ...args])}`,
     ],

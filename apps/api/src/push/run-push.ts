@@ -38,6 +38,8 @@ export interface PushInput {
   spec: AppSpec;
   sourceDir: string;
   clean: boolean;
+  /** `paas push --strict`: what would be a warning fails the build (Python pins Debian does not meet). */
+  strict?: boolean;
   emit: Emit;
   /** Releases the app's lock: called at the switch, before the old instances are retired. */
   unlock: () => Promise<void>;
@@ -136,6 +138,7 @@ async function buildService(deps: PushDeps, input: PushInput, service: CodeServi
       buildId: input.buildId,
       sourceDir: input.sourceDir,
       clean: input.clean,
+      strict: input.strict === true,
       ...(deps.buildCaFile ? { caFile: deps.buildCaFile } : {}),
       memoryBytes: deps.buildMemoryBytes,
       cpuShares: deps.buildCpuShares,

@@ -56,7 +56,8 @@ export function registerPushRoutes(app: FastifyInstance, p: Platform): void {
         maxEntries: p.config.maxUploadEntries,
         ...(p.config.uploadIdleMs !== undefined ? { idleMs: p.config.uploadIdleMs } : {}),
       });
-      const { spec, warnings } = await readSpec(dir, { strict: query.strict === '1' || query.strict === 'true' });
+      const strict = query.strict === '1' || query.strict === 'true';
+      const { spec, warnings } = await readSpec(dir, { strict });
       await checkApproots(dir, spec);
 
       // From here on the answer is a stream of events; errors become `error` events.
@@ -77,6 +78,7 @@ export function registerPushRoutes(app: FastifyInstance, p: Platform): void {
           spec,
           sourceDir: dir,
           clean: query.clean === '1' || query.clean === 'true',
+          strict,
           emit,
           unlock,
           background: (work) => void work.catch((err: unknown) => request.log.warn({ err }, 'retiring old instances failed')),

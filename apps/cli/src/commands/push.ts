@@ -68,7 +68,7 @@ paas logs --build prints it afterwards.`)
         out.step(`Uploading ${app}: ${packed.entries.length} entries, ${formatBytes(packed.contentBytes)} (${formatBytes(size)} compressed)`);
         const file = createReadStream(archive);
         const body = json ? file : file.pipe(new UploadProgress(size, out.stderr));
-        const events = client.push(app, body, size, { clean: opts.clean === true });
+        const events = client.push(app, body, size, { clean: opts.clean === true, strict: opts.strict === true });
         if (json) await printPushEvents(events, ctx.out);
         else await renderPush(events, out, { verbose: opts.verbose === true });
       } finally {
