@@ -110,4 +110,11 @@ describe('java', () => {
     expect(body).toBe('java fixture on Java 17\npath: /jvm\n');
     expect(await states('t-java')).toEqual(['www.1 healthy']);
   }, PUSH_TIMEOUT);
+
+  it('with no JAR, the one WAR (made by postbuild) is deployed at / in Debian\'s Jetty 9', async () => {
+    await createAndPush('t-war', 'java-war');
+    expect(await page('t-war', '/')).toBe('a static page from the WAR\n');
+    expect(await page('t-war', '/hello')).toBe('servlet on Java 17\npath: /hello\n');
+    expect(await states('t-war')).toEqual(['www.1 healthy']);
+  }, PUSH_TIMEOUT);
 });
