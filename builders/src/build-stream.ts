@@ -157,9 +157,11 @@ export class BuildStreamParser {
   private startStep(line: string, instruction: string, events: BuildEvent[]): void {
     if (this.stage !== undefined && this.stepInfo?.title === this.stage.info.title) this.stage.cached &&= this.stepCached;
     const info = this.infoOf(instruction);
-    if (info?.title !== this.stage?.info.title) {
+    // A step the plan does not list (USER root around an install, ENV) does
+    // not end the stage it sits in: only a step of another stage does.
+    if (info !== undefined && info.title !== this.stage?.info.title) {
       this.closeStage(events);
-      if (info !== undefined) this.stage = { info, started: this.now(), cached: true, announced: false };
+      this.stage = { info, started: this.now(), cached: true, announced: false };
     }
     this.step = line;
     this.stepInfo = info;

@@ -67,8 +67,9 @@ export function planBuild(service: CodeService, opts: PlanOptions): BuildPlan {
 
   // What each step that matters does, for the push output and for errors (StepInfo).
   const steps: Record<string, StepInfo> = {};
+  // Keyed by the instruction's text: bookkeeping (USER, ENV…) repeats elsewhere, so it is never labelled.
   const label = (lines: string[], info: StepInfo): string[] => {
-    for (const line of lines) steps[line] ??= info;
+    for (const line of lines) if (!BOOKKEEPING_RE.test(line)) steps[line] ??= info;
     return lines;
   };
   const allPackages = [...packages, ...service.systempackages];
@@ -165,6 +166,9 @@ function splitCaBundle(): string[] {
     `awk '${awk}' ${SYSTEM_CA_BUNDLE} ${IMAGE_CA_FILE} >> ${SYSTEM_CA_BUNDLE}`,
   ];
 }
+
+/** Instructions that do no work worth a line of output, and whose text repeats. */
+const BOOKKEEPING_RE = /^(USER|ENV|WORKDIR|LABEL|CMD|ARG) /;
 
 /** `LABEL "k"="v" …` in one step (the engine makes one step per label of the build's `labels` option). */
 export function labelLine(labels: Record<string, string> | undefined): string[] {

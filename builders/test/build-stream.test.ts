@@ -124,6 +124,20 @@ describe('build stages: what the push output shows by default', () => {
     expect(events.filter((e) => e.type === 'log').map((e) => (e as { line: string }).line)).toEqual(['Setting up nodejs', 'Unpacking curl', ' ---> Using cache']);
   });
 
+  it('keeps a stage whole across a step the plan does not list (USER root around an install)', () => {
+    const { events } = run([
+      { stream: `Step 1/5 : ${npm}\n` }, { stream: ' ---> Running in 0123456789ab\n' },
+      { stream: 'Step 2/5 : USER root\n' }, { stream: ' ---> Running in 0123456789ac\n' },
+      { stream: `Step 3/5 : ${npm}\n` }, { stream: ' ---> Running in 0123456789ad\n' },
+      { stream: 'Step 4/5 : USER app\n' }, { stream: ' ---> Running in 0123456789ae\n' },
+      { stream: `Step 5/5 : ${code}\n` }, { stream: ' ---> 222222222222\n' },
+      { aux: { ID: 'sha256:abc' } },
+    ], [0, 5_000, 5_000, 5_100]);
+    expect(events.filter((e) => e.type === 'stage').map((e) => (e as { title: string }).title)).toEqual([
+      'Installing dependencies (package.json)', 'Adding the code',
+    ]);
+  });
+
   it('announces a stage as cached only when all of it was', () => {
     const { events } = run([
       { stream: `Step 2/7 : ${apt1}\n` }, { stream: ' ---> Using cache\n' }, { stream: ' ---> 111111111111\n' },

@@ -164,7 +164,7 @@ describe('a build cannot reach the host (reliability 50)', () => {
     expect((await run('iptables', ['-w', '-S', 'INPUT'])).stdout).toContain(`-i pb-${platformId} `);
 
     expect((await p.paas(['create', 'probe'], { cwd: dir })).code).toBe(0);
-    const pushed = await p.paas(['push'], { cwd: dir });
+    const pushed = await p.paas(['push', '--verbose'], { cwd: dir });
     const out = pushed.stdout + pushed.stderr;
     expect(pushed.code, out).toBe(0);
     expect(out).toMatch(new RegExp(`probe: gateway [0-9.]+, 0 of ${targets.length} reached`));
@@ -180,12 +180,12 @@ describe("one app's build never gets another's layers from the cache (reliabilit
     expect((await p.paas(['create', 'nonce-a'], { cwd: aDir })).code).toBe(0);
     expect((await p.paas(['create', 'nonce-b'], { cwd: bDir })).code).toBe(0);
 
-    const a = await p.paas(['push'], { cwd: aDir });
+    const a = await p.paas(['push', '--verbose'], { cwd: aDir });
     expect(a.code, a.stdout + a.stderr).toBe(0);
     const aNonce = nonceOf(a.stdout + a.stderr);
     expect(aNonce).toBeDefined();
 
-    const b = await p.paas(['push'], { cwd: bDir });
+    const b = await p.paas(['push', '--verbose'], { cwd: bDir });
     expect(b.code, b.stdout + b.stderr).toBe(0);
     const bNonce = nonceOf(b.stdout + b.stderr);
     expect(bNonce, b.stdout).toBeDefined();
@@ -193,7 +193,7 @@ describe("one app's build never gets another's layers from the cache (reliabilit
 
     // A again, with a change after the RUN step: its own layer comes from the cache.
     await writeFile(join(aDir, 'VERSION'), '2\n');
-    const again = await p.paas(['push'], { cwd: aDir });
+    const again = await p.paas(['push', '--verbose'], { cwd: aDir });
     expect(again.code, again.stdout + again.stderr).toBe(0);
     expect(again.stdout + again.stderr).toContain('Using cache');
     expect(nonceOf(again.stdout + again.stderr)).toBeUndefined();

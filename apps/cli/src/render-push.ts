@@ -8,6 +8,9 @@ export interface RenderOptions {
   verbose?: boolean;
 }
 
+/** `-----> heading` or `       detail`: lines a build step prints for the person pushing. */
+const BUILDPACK_LINE_RE = /^(?:-----> (.+)|       (\S.*))$/;
+
 /**
  * Turns the push's NDJSON events into Heroku-style lines. Headers appear
  * when the phase or the service changes, so a long build reads as
@@ -55,7 +58,17 @@ export class PushRenderer {
   /** Renders one event; returns the `done` event, throws on `error`. */
   render(event: PushEvent): Extract<PushEvent, { type: 'done' }> | undefined {
     if (event.type === 'log' && event.source === 'build' && !this.verbose) {
-      this.progress.update(event.line);
+      // A build tool's own heading (`-----> …`) and its detail lines (seven
+      // spaces, the buildpack convention) are written for the person pushing:
+      // shown as they are. The rest is chatter for the progress line.
+      const own = BUILDPACK_LINE_RE.exec(event.line);
+      if (own === null) {
+        this.progress.update(event.line);
+        return undefined;
+      }
+      this.progress.clear();
+      if (own[1] !== undefined) this.out.step(own[1]);
+      else this.out.detail(own[2] ?? '');
       return undefined;
     }
     this.progress.clear();

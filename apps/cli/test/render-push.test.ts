@@ -177,6 +177,30 @@ describe('renderPush', () => {
     expect(verbose.stdout.text).toContain('       Step 1/9 : FROM paas/stack:bookworm\n');
   });
 
+  it('shows what a build step writes for the person pushing (`-----> heading`, seven-space details) without verbose', async () => {
+    const { out, stdout } = captureOutput();
+    await renderPush(replay([
+      { type: 'build.step', service: 'web', step: 'Building web (python)' },
+      { type: 'build.stage', service: 'web', kind: 'dependencies', title: 'Installing dependencies (requirements.txt)', cached: false },
+      { type: 'log', service: 'web', source: 'build', line: 'Step 9/14 : RUN ["python3", "resolve"]' },
+      { type: 'log', service: 'web', source: 'build', line: '-----> Python dependencies: no package index answers (pypi.org: refused); installing from Debian' },
+      { type: 'log', service: 'web', source: 'build', line: '       warning: requirements.txt:1: Flask==3.0.0 asked; Debian ships python3-flask 2.2.2' },
+      { type: 'log', service: 'web', source: 'build', line: 'Get:1 http://deb.debian.org/debian bookworm InRelease [151 kB]' },
+      { type: 'log', service: 'web', source: 'build', line: '  indented chatter' },
+      { type: 'build.stage.done', service: 'web', kind: 'dependencies', title: 'Installing dependencies (requirements.txt)', ms: 4_000, cached: false },
+      { type: 'done', release: 'v1', url: 'http://a.localhost:8080' },
+    ]), out);
+    expect(stdout.text).toBe([
+      '-----> Building web (python)',
+      '-----> Installing dependencies (requirements.txt)',
+      '-----> Python dependencies: no package index answers (pypi.org: refused); installing from Debian',
+      '       warning: requirements.txt:1: Flask==3.0.0 asked; Debian ships python3-flask 2.2.2',
+      '       done in 4.0s',
+      '-----> Live at http://a.localhost:8080',
+      '',
+    ].join('\n'));
+  });
+
   it('on a TTY the build\'s lines are one line redrawn in place, erased before the next heading', async () => {
     const { out, stdout } = captureOutput({ tty: true });
     let t = 0;
