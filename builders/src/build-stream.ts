@@ -142,7 +142,9 @@ export class BuildStreamParser {
     const step = STEP_RE.exec(line);
     // The engine says whether it reuses a step's layer on the line after the step. A
     // stage is announced once a step of it is built, or, all taken from the cache, as it ends.
-    if (step === null && line.trim() !== '' && !this.stepCached) this.announce(events, false);
+    // Only a step of the stage itself: an unlisted step inside it (CMD after a
+    // spec change) says nothing about whether the cache had the stage.
+    if (step === null && line.trim() !== '' && !this.stepCached && this.inStage()) this.announce(events, false);
     if (line.trim() === '' || NOISE_RE.test(line)) return;
     if (step !== null) {
       this.startStep(line, step[1]!, events);
@@ -167,6 +169,10 @@ export class BuildStreamParser {
     this.stepInfo = info;
     this.stepCached = false;
     this.lastLines = [];
+  }
+
+  private inStage(): boolean {
+    return this.stage !== undefined && this.stepInfo?.title === this.stage.info.title;
   }
 
   private infoOf(instruction: string): StepInfo | undefined {

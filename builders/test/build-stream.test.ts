@@ -138,6 +138,20 @@ describe('build stages: what the push output shows by default', () => {
     ]);
   });
 
+  it('an unlisted step built inside a cached stage (CMD after a spec change) leaves it cached', () => {
+    const { events } = run([
+      { stream: `Step 1/4 : ${apt1}\n` }, { stream: ' ---> Using cache\n' }, { stream: ' ---> 111111111111\n' },
+      { stream: 'Step 2/4 : CMD ["node", "server.js"]\n' }, { stream: ' ---> Running in 0123456789ab\n' }, { stream: ' ---> 222222222222\n' },
+      { stream: `Step 3/4 : ${code}\n` }, { stream: ' ---> 333333333333\n' },
+      { stream: 'Step 4/4 : LABEL a=b\n' },
+      { aux: { ID: 'sha256:abc' } },
+    ], [0, 100, 100, 300]);
+    expect(events.filter((e) => e.type === 'stage')).toEqual([
+      { type: 'stage', kind: 'system', title: system.title, cached: true },
+      { type: 'stage', kind: 'code', title: 'Adding the code', cached: false },
+    ]);
+  });
+
   it('announces a stage as cached only when all of it was', () => {
     const { events } = run([
       { stream: `Step 2/7 : ${apt1}\n` }, { stream: ' ---> Using cache\n' }, { stream: ' ---> 111111111111\n' },
