@@ -1,5 +1,5 @@
-import { PaasError } from '@paas/core';
 import type { TypeBuilder } from '../build-plan.js';
+import { workerNeedsProcess } from './worker.js';
 import { PERL_INSTANCE_ENV, cpanDependencies, perlPackages, perlPathDirs } from './perl-common.js';
 
 /** Like perl, without starman, a port or a default process: a worker says what it runs. */
@@ -9,10 +9,5 @@ export const perlWorker: TypeBuilder = {
   dependencies: cpanDependencies,
   instanceEnv: PERL_INSTANCE_ENV,
   files: () => ({}),
-  defaultProcess(ctx) {
-    throw new PaasError('BUILD_FAILED', `${ctx.service.name}: a perl-worker needs process: or processes:`, {
-      path: `${ctx.service.name}.process`,
-      hint: 'e.g. process: perl worker.pl',
-    });
-  },
+  defaultProcess: workerNeedsProcess('perl-worker', 'perl worker.pl'),
 };

@@ -1,5 +1,5 @@
-import { PaasError } from '@paas/core';
 import type { TypeBuilder } from '../build-plan.js';
+import { workerNeedsProcess } from './worker.js';
 import { PHP_INSTANCE_ENV, composerAfterCode, composerDependencies, phpPackages, phpPathDirs } from './php-common.js';
 
 /** php's CLI, no web server and no default process: a worker says what it runs. */
@@ -10,10 +10,5 @@ export const phpWorker: TypeBuilder = {
   afterCode: composerAfterCode,
   instanceEnv: PHP_INSTANCE_ENV,
   files: () => ({}),
-  defaultProcess(ctx) {
-    throw new PaasError('BUILD_FAILED', `${ctx.service.name}: a php-worker needs process: or processes:`, {
-      path: `${ctx.service.name}.process`,
-      hint: 'e.g. process: php worker.php',
-    });
-  },
+  defaultProcess: workerNeedsProcess('php-worker', 'php worker.php'),
 };

@@ -1,5 +1,5 @@
-import { PaasError } from '@paas/core';
 import type { TypeBuilder } from '../build-plan.js';
+import { workerNeedsProcess } from './worker.js';
 import { PYTHON_UNBUFFERED, pipDependencies, pythonPackages, pythonPathDirs } from './python-common.js';
 
 /** Like python, without a port and without a default process: a worker says what it runs. */
@@ -9,10 +9,5 @@ export const pythonWorker: TypeBuilder = {
   dependencies: pipDependencies,
   instanceEnv: PYTHON_UNBUFFERED,
   files: () => ({}),
-  defaultProcess(ctx) {
-    throw new PaasError('BUILD_FAILED', `${ctx.service.name}: a python-worker needs process: or processes:`, {
-      path: `${ctx.service.name}.process`,
-      hint: 'e.g. process: python3 worker.py',
-    });
-  },
+  defaultProcess: workerNeedsProcess('python-worker', 'python3 worker.py'),
 };

@@ -1,5 +1,5 @@
-import { PaasError } from '@paas/core';
 import type { TypeBuilder } from '../build-plan.js';
+import { workerNeedsProcess } from './worker.js';
 import { RUBY_INSTANCE_ENV, gemDependencies, rubyPackages, rubyPathDirs } from './ruby-common.js';
 
 /** Like ruby, without puma, a port or a default process: a worker says what it runs. */
@@ -9,10 +9,5 @@ export const rubyWorker: TypeBuilder = {
   dependencies: gemDependencies,
   instanceEnv: RUBY_INSTANCE_ENV,
   files: () => ({}),
-  defaultProcess(ctx) {
-    throw new PaasError('BUILD_FAILED', `${ctx.service.name}: a ruby-worker needs process: or processes:`, {
-      path: `${ctx.service.name}.process`,
-      hint: 'e.g. process: ruby worker.rb',
-    });
-  },
+  defaultProcess: workerNeedsProcess('ruby-worker', 'ruby worker.rb'),
 };
