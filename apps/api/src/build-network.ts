@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type Dockerode from 'dockerode';
-import { freeSubnets, type AddressPool } from './runtime/address-pool.js';
-import { engine, engineUnless404, statusCodeOf, toEngineError } from './runtime/engine-errors.js';
+import type { AddressPool } from './runtime/address-pool.js';
+import { engineUnless404 } from './runtime/engine-errors.js';
+import { createPoolNetwork } from './runtime/pool-network.js';
 import { LABEL } from './runtime/names.js';
 
 const run = promisify(execFile);
@@ -66,30 +67,11 @@ export async function openBuildNetwork(docker: Dockerode, opts: BuildNetworkOpti
 }
 
 async function ensureNetwork(docker: Dockerode, name: string, bridge: string, opts: BuildNetworkOptions): Promise<void> {
-  if (await engineUnless404(docker.getNetwork(name).inspect())) return;
-  const taken = (await engine(docker.listNetworks()))
-    .flatMap((n) => n.IPAM?.Config ?? [])
-    .map((c) => c.Subnet)
-    .filter((s): s is string => typeof s === 'string');
-  let tries = 0;
-  for (const { subnet, gateway } of freeSubnets(opts.pool, taken)) {
-    try {
-      await docker.createNetwork({
-        Name: name,
-        Driver: 'bridge',
-        CheckDuplicate: true,
-        IPAM: { Driver: 'default', Config: [{ Subnet: subnet, Gateway: gateway }] },
-        Options: { 'com.docker.network.bridge.name': bridge, 'com.docker.network.bridge.enable_icc': 'false' },
-        Labels: { ...opts.labels, [LABEL.platform]: opts.platformId, [LABEL.managed]: '1' },
-      });
-      return;
-    } catch (err) {
-      if (statusCodeOf(err) === 409) return;
-      if (/overlap/i.test((err as Error).message) && ++tries < 64) continue;
-      throw toEngineError(err);
-    }
+  const labels = { ...opts.labels, [LABEL.platform]: opts.platformId, [LABEL.managed]: '1' };
+  const options = { 'com.docker.network.bridge.name': bridge, 'com.docker.network.bridge.enable_icc': 'false' };
+  if (!(await createPoolNetwork(docker, opts.pool, { name, labels, options }))) {
+    throw new Error(`no free subnet left in the address pool ${opts.pool.base} for the build network`);
   }
-  throw new Error(`no free subnet left in the address pool ${opts.pool.base} for the build network`);
 }
 
 async function iptables(args: string[]): Promise<void> {

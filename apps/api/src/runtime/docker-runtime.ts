@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type Dockerode from 'dockerode';
 import type { Readable } from 'node:stream';
 import { PaasError } from '@paas/core';
-import { DEFAULT_POOL, freeSubnets, type AddressPool } from './address-pool.js';
+import { DEFAULT_POOL, type AddressPool } from './address-pool.js';
 import { demuxFrames, splitLines } from './demux.js';
 import * as data from './docker-data-services.js';
 import { execProcess, processArgv, startOneOff } from './docker-process.js';
@@ -12,6 +12,7 @@ import { APP_HOME, environmentArchive } from './environment-archive.js';
 import { execInInstance } from './exec-instance.js';
 import { PUBLISH_HOST, toInstanceState } from './instance-state.js';
 import { LogFrameParser, sinceParam } from './log-frames.js';
+import { createPoolNetwork } from './pool-network.js';
 import { LABEL, containerName, instanceName, networkName } from './names.js';
 import type {
   DataServiceSpec, DataServiceState, ExecResult, InstanceSpec, InstanceState, InstanceStats, LogLine, LogOptions, ProcessSession, ProcessSpec, Runtime, RuntimeEvent,
@@ -61,30 +62,8 @@ export class DockerRuntime implements Runtime {
   }
 
   private async createNetwork(app: string): Promise<void> {
-    const name = networkName(this.platform, app);
-    if (await engineUnless404(this.docker.getNetwork(name).inspect())) return;
-    const taken = (await engine(this.docker.listNetworks()))
-      .flatMap((n) => n.IPAM?.Config ?? [])
-      .map((c) => c.Subnet)
-      .filter((s): s is string => typeof s === 'string');
-    let tries = 0;
-    for (const { subnet, gateway } of freeSubnets(this.pool, taken)) {
-      try {
-        await this.docker.createNetwork({
-          Name: name,
-          Driver: 'bridge',
-          CheckDuplicate: true, // the engine otherwise allows two networks with one name
-          IPAM: { Driver: 'default', Config: [{ Subnet: subnet, Gateway: gateway }] },
-          Labels: { ...this.labels, [LABEL.app]: app, [LABEL.managed]: '1' },
-        });
-        return;
-      } catch (err) {
-        if (statusCodeOf(err) === 409) return; // created concurrently
-        // Another platform on this engine took the subnet since we listed: try the next one.
-        if (/overlap/i.test((err as Error).message) && ++tries < 64) continue;
-        throw toEngineError(err);
-      }
-    }
+    const labels = { ...this.labels, [LABEL.app]: app, [LABEL.managed]: '1' };
+    if (await createPoolNetwork(this.docker, this.pool, { name: networkName(this.platform, app), labels })) return;
     throw new PaasError('DEPLOY_FAILED', `no free subnet left in the address pool ${this.pool.base} for ${app}'s network`, {
       hint: 'set PAAS_NETWORK_POOL to a larger range, or destroy apps you no longer need',
     });
