@@ -291,14 +291,14 @@ step_config() {
 
 # --- units ---------------------------------------------------------------------
 step_units() {
-  step "Units paas-router.service and paas-api.service in $UNIT_DIR"
+  step "Units paas-router.service, paas-api.service, paas-build-guard.service and paas-builds.slice in $UNIT_DIR"
   local u
-  for u in paas-router paas-api; do
-    run install -m 0644 "$src/infra/systemd/$u.service" "$UNIT_DIR/$u.service"
+  for u in paas-router.service paas-api.service paas-build-guard.service paas-builds.slice; do
+    run install -m 0644 "$src/infra/systemd/$u" "$UNIT_DIR/$u"
   done
   if [ "$dry_run" = 1 ] || systemd_runs; then
     run systemctl daemon-reload
-    run systemctl enable --quiet paas-router.service paas-api.service
+    run systemctl enable --quiet paas-build-guard.service paas-router.service paas-api.service
   else
     detail "systemd is not running here: installed, not enabled"
   fi

@@ -32,6 +32,8 @@ export interface BuildImageOptions {
   signal?: AbortSignal;
   /** The network the build's RUN steps use (the platform's build network); the engine's default bridge when unset. */
   networkMode?: string;
+  /** The cgroup the RUN steps run under, which carries the build's pids limit (the API's build-cgroups.ts). */
+  cgroupParent?: string;
 }
 
 const TAG_PART_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
@@ -116,6 +118,7 @@ async function* runBuild(docker: Dockerode, opts: BuildImageOptions, build: Engi
       forcerm: true,
       pull: false,
       ...(opts.networkMode === undefined ? {} : { networkmode: opts.networkMode }),
+      ...(opts.cgroupParent === undefined ? {} : { cgroupparent: opts.cgroupParent }),
       // No swap on top of the limit: a build that swaps slows every app on the host.
       ...(opts.memoryBytes === undefined ? {} : { memory: opts.memoryBytes, memswap: opts.memoryBytes }),
       ...(opts.cpuShares === undefined ? {} : { cpushares: opts.cpuShares }),

@@ -22,7 +22,7 @@ ENV NODE_EXTRA_CA_CERTS=/usr/local/share/paas/build-ca.pem PIP_CERT=/etc/ssl/cer
 RUN apt-get update -qq && apt-get install -y -q --no-install-recommends nginx-light ca-certificates`
       + ' && mkdir -p /usr/local/share/ca-certificates/paas'
       + ` && awk '${CA_AWK}' /etc/ssl/certs/ca-certificates.crt /usr/local/share/paas/build-ca.pem >> /etc/ssl/certs/ca-certificates.crt`
-      + ' && rm -rf /var/lib/apt/lists/*');
+      + ' && find / -xdev -type f -perm /6000 -exec chmod ug-s {} + && rm -rf /var/lib/apt/lists/*');
     // Not update-ca-certificates: its rehash warns once a local certificate is added.
     expect(plan.dockerfile).not.toContain('update-ca-certificates');
   });

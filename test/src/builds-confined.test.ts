@@ -5,7 +5,8 @@
  * refused before any step runs, naming the line; a build that tries the
  * platform's ports on every address of the host reaches none of them; two
  * apps with the same Dockerfile never share a RUN layer; a static site never
- * serves dotfiles or the spec, and its directory redirects are relative.
+ * serves dotfiles or the spec, and its directory redirects are relative;
+ * a build is held to its pids limit and leaves no setuid binary behind.
  */
 import { execFile } from 'node:child_process';
 import { request } from 'node:http';
@@ -23,7 +24,8 @@ const run = promisify(execFile);
 let p: Platform;
 let siteDir: string;
 beforeAll(async () => {
-  p = await startPlatform();
+  // A low pids limit for builds, so the fork test needs few processes; every other build here stays far below it.
+  p = await startPlatform({ PAAS_BUILD_PIDS: '200' });
   siteDir = await copyApp('test/fixtures/confined/static');
   // Made here: git keeps no links in fixtures portably.
   await symlink('.env', join(siteDir, 'env-link'));
@@ -199,6 +201,41 @@ describe("one app's build never gets another's layers from the cache (reliabilit
     expect(nonceOf(again.stdout + again.stderr)).toBeUndefined();
     const { stdout } = await run('docker', ['exec', await instanceOf('nonce-a'), 'cat', '/tmp/nonce']);
     expect(stdout.trim()).toBe(`nonce ${aNonce}`);
+  });
+});
+
+describe('builds are limited and unprivileged like instances', () => {
+  const leftCgroups = async (): Promise<string[]> => {
+    const platformId = (await readFile(join(p.home, 'platform-id'), 'utf8')).trim();
+    const { stdout } = await run('sh', ['-c', `ls -d /sys/fs/cgroup/*/paas-builds/${platformId}-* /sys/fs/cgroup/paas-builds/${platformId}-* 2>/dev/null || true`]);
+    return stdout.split('\n').filter(Boolean);
+  };
+
+  it('a build that starts more processes than PAAS_BUILD_PIDS fails, and its cgroup is gone after', async () => {
+    const dir = await copyApp('test/fixtures/confined/forks');
+    expect((await p.paas(['create', 'forks'], { cwd: dir })).code).toBe(0);
+    const pushed = await p.paas(['push'], { cwd: dir });
+    const out = pushed.stdout + pushed.stderr;
+    expect(pushed.code, out).not.toBe(0);
+    expect(out).toMatch(/RUN n=0.* failed: exit code/);
+    expect(out).toMatch(/Cannot fork|Resource temporarily unavailable/);
+    expect(out).not.toMatch(/forks: started 300/);
+    expect(await leftCgroups()).toEqual([]);
+  });
+
+  it('a build within the limit runs under its own cgroup, removed after', async () => {
+    const dir = await copyApp('test/fixtures/confined/suid');
+    expect((await p.paas(['create', 'suid'], { cwd: dir })).code).toBe(0);
+    const pushed = await p.paas(['push'], { cwd: dir });
+    expect(pushed.code, pushed.stdout + pushed.stderr).toBe(0);
+    expect(await leftCgroups()).toEqual([]);
+    // sudo is there, without its setuid bit: nothing in the image leads back to root.
+    const id = await instanceOf('suid');
+    expect((await run('docker', ['exec', id, 'sh', '-c', 'ls -l /usr/bin/sudo'])).stdout).toMatch(/^-rwx/);
+    // Searched as root with every capability (an instance has none), in a container of the same image.
+    const image = (await run('docker', ['inspect', '-f', '{{.Image}}', id])).stdout.trim();
+    const found = await run('docker', ['run', '--rm', '--label', `paas.test=${p.runId}`, '-u', '0', '--entrypoint', 'find', image, '/', '-xdev', '-type', 'f', '-perm', '/6000']);
+    expect(found.stdout.trim()).toBe('');
   });
 });
 

@@ -32,7 +32,7 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env):
 const installer = (args: string[], env: NodeJS.ProcessEnv = {}): Promise<Ran> => run('bash', [SCRIPT, ...args], { ...process.env, ...env });
 
 describe('infra/install.sh --server --dry-run (on this machine, changing nothing)', () => {
-  const touched = ['/etc/paas', '/opt/paas', '/var/lib/paas', '/etc/systemd/system/paas-api.service', '/etc/systemd/system/paas-router.service'];
+  const touched = ['/etc/paas', '/opt/paas', '/var/lib/paas', '/etc/systemd/system/paas-api.service', '/etc/systemd/system/paas-router.service', '/etc/systemd/system/paas-build-guard.service', '/etc/systemd/system/paas-builds.slice'];
 
   it('prints every step in order, the settings it would write with the token withheld, and changes nothing', async () => {
     const before = touched.map((p) => [p, existsSync(p)]);
@@ -51,7 +51,7 @@ describe('infra/install.sh --server --dry-run (on this machine, changing nothing
       '| PAAS_ROUTER_TLS_PORT=443',
       '| PAAS_API_HOST=127.0.0.1',
       '| PAAS_ROUTER_TOKEN=<64 hex digits, generated>',
-      'would run: systemctl enable --quiet paas-router.service paas-api.service',
+      'would run: systemctl enable --quiet paas-build-guard.service paas-router.service paas-api.service',
       'would run: systemctl restart paas-api (start on a first install)',
     ]) {
       expect(r.stdout).toContain(line);
@@ -130,7 +130,7 @@ describe('infra/install.sh --server in a throwaway Debian container', () => {
     );
     expect(await sh('getent passwd paas | cut -d: -f6,7')).toBe('/var/lib/paas:/usr/sbin/nologin\n');
     expect(await sh('id -nG paas')).toBe('paas\n');
-    for (const unit of ['paas-router.service', 'paas-api.service']) {
+    for (const unit of ['paas-router.service', 'paas-api.service', 'paas-build-guard.service', 'paas-builds.slice']) {
       expect(await sh(`cat /etc/systemd/system/${unit}`)).toBe(await readFile(join(repoRoot, 'infra', 'systemd', unit), 'utf8'));
     }
 

@@ -8,7 +8,7 @@ import { repoRoot } from './harness/paths.js';
 // The units of infra/systemd as systemd itself reads them. systemd-analyze
 // verify exits 0 on unknown keys and unparsable values (it only warns), so a
 // unit passes only when it exits 0 and says nothing at all.
-const UNITS = ['paas-router.service', 'paas-api.service'] as const;
+const UNITS = ['paas-router.service', 'paas-api.service', 'paas-build-guard.service', 'paas-builds.slice'] as const;
 const roots: string[] = [];
 afterAll(async () => {
   for (const root of roots) await rm(root, { recursive: true, force: true });
@@ -45,6 +45,10 @@ async function serverRoot(units: Record<string, string>, opts: { node?: boolean 
   );
   await mkdir(join(root, 'etc', 'systemd', 'system'), { recursive: true });
   for (const [name, text] of Object.entries(units)) await writeFile(join(root, 'etc', 'systemd', 'system', name), text);
+  // The guard's ExecStart runs bash.
+  await mkdir(join(root, 'bin'), { recursive: true });
+  await writeFile(join(root, 'bin', 'bash'), '#!/bin/sh\n');
+  await chmod(join(root, 'bin', 'bash'), 0o755);
   if (opts.node !== false) {
     await mkdir(join(root, 'opt', 'paas', 'node', 'bin'), { recursive: true });
     await writeFile(join(root, 'opt', 'paas', 'node', 'bin', 'node'), '#!/bin/sh\n');
@@ -78,7 +82,7 @@ describe('infra/systemd units', () => {
 
   it('are sandboxed: systemd-analyze security rates each at most 2.5 ("OK")', async () => {
     const root = await serverRoot(await shipped());
-    for (const name of UNITS) {
+    for (const name of UNITS.filter((u) => u.endsWith('.service'))) {
       const r = await analyze(['security', '--offline=yes', `--root=${root}`, '--threshold=25', '--no-pager', name]);
       expect([name, r.code], r.output.split('\n').filter((l) => l.includes('Overall')).join('\n')).toEqual([name, 0]);
     }

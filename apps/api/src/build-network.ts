@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { access } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import type Dockerode from 'dockerode';
 import type { AddressPool } from './runtime/address-pool.js';
@@ -22,7 +23,11 @@ export interface BuildNetworkOptions {
   labels: Record<string, string>;
   pool: AddressPool;
   log(msg: string): void;
+  /** Written by paas-build-guard.service once its rule for every build bridge (pb-+) is in place. */
+  guardMarker?: string;
 }
+
+export const GUARD_MARKER = '/run/paas-build-guard/firewall';
 
 /** The bridge's interface name: at most 15 characters, known in advance so the firewall rule can name it. */
 export function buildBridgeName(platformId: string): string {
@@ -51,7 +56,13 @@ export async function openBuildNetwork(docker: Dockerode, opts: BuildNetworkOpti
     if (!present) await iptables(['-I', ...rule]);
     firewalled = true;
   } catch (err) {
-    opts.log(`builds: cannot add the firewall rule that keeps builds off the host (${firstLine(err)}); builds can reach what the host serves on all its addresses. Run the API as root with iptables installed.`);
+    // A non-root API (systemd) relies on the guard's one rule for every build bridge.
+    if (await access(opts.guardMarker ?? GUARD_MARKER).then(() => true, () => false)) {
+      firewalled = true;
+      opts.log('builds: kept off the host by the firewall rule of paas-build-guard.service');
+    } else {
+      opts.log(`builds: cannot add the firewall rule that keeps builds off the host (${firstLine(err)}); builds can reach what the host serves on all its addresses. Run the API as root with iptables installed, or enable paas-build-guard.service.`);
+    }
   }
   return {
     name,

@@ -16,6 +16,8 @@ export interface ApiConfig {
   /** PAAS_BUILD_CA_FILE: the CA bundle builds trust; the host's by default, none with `none`. */
   buildCaFile: string | undefined;
   buildMemoryBytes: number;
+  /** pids.max of each build's RUN steps (build-cgroups.ts). */
+  buildPids: number;
   buildCpuShares: number;
   instanceMemoryBytes: number;
   /** CPUs an instance may use unless its service's config says otherwise. */
@@ -140,6 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     buildCaFile: buildCaFile(env.PAAS_BUILD_CA_FILE),
     buildMemoryBytes: int(env.PAAS_BUILD_MEMORY_MB, 2048, 'PAAS_BUILD_MEMORY_MB') * 1024 * 1024,
     buildCpuShares: int(env.PAAS_BUILD_CPU_SHARES, 512, 'PAAS_BUILD_CPU_SHARES'),
+    buildPids: int(env.PAAS_BUILD_PIDS, 2048, 'PAAS_BUILD_PIDS'),
     instanceMemoryBytes: int(env.PAAS_INSTANCE_MEMORY_MB, 1024, 'PAAS_INSTANCE_MEMORY_MB') * 1024 * 1024,
     drainTimeoutMs: int(env.PAAS_DRAIN_TIMEOUT_MS, 30_000, 'PAAS_DRAIN_TIMEOUT_MS'),
     stopGraceMs: int(env.PAAS_STOP_GRACE_MS, 10_000, 'PAAS_STOP_GRACE_MS'),

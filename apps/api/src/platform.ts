@@ -1,6 +1,7 @@
 import type { CertInfo, CertList } from '@paas/core';
 import type Dockerode from 'dockerode';
 import type { ApiConfig } from './config.js';
+import type { BuildCgroups } from './build-cgroups.js';
 import type { Deployer } from './deploy/deployer.js';
 import type { AppLocks } from './locks.js';
 import type { Provisioner } from './provision/provisioner.js';
@@ -44,6 +45,8 @@ export interface Platform {
   certificates?: Certificates;
   /** The network builds run on (build-network.ts); the engine's default bridge when unset. */
   buildNetwork?: string;
+  /** The pids limit of builds (build-cgroups.ts); none when unset. */
+  buildCgroups?: BuildCgroups;
   /** Asks the control loop for a pass of the app (after an operation released its lock). */
   wake(app: string): void;
 }

@@ -17,6 +17,7 @@ import { AcmeIssuer } from './tls/acme-issuer.js';
 import { CertFiles } from './tls/cert-files.js';
 import { CertificateManager } from './tls/certificates.js';
 import { openBuildNetwork } from './build-network.js';
+import { openBuildCgroups } from './build-cgroups.js';
 import { DockerRuntime } from './runtime/index.js';
 import { openStore } from './store/index.js';
 import { hashToken, newToken } from './tokens.js';
@@ -81,10 +82,12 @@ async function main(): Promise<void> {
     log: (msg) => log(msg),
   });
   const buildNetwork = await openBuildNetwork(docker, { platformId, labels, pool: config.networkPool, log: (msg) => log(msg) });
+  const buildCgroups = await openBuildCgroups(docker, { platformId, pids: config.buildPids });
   const platform: Platform = {
     config,
     platformId,
     buildNetwork: buildNetwork.name,
+    buildCgroups,
     store,
     docker,
     runtime,
@@ -98,6 +101,7 @@ async function main(): Promise<void> {
   };
   const app = buildApp(platform, { logger: true });
   log = (msg: string): void => app.log.info(msg);
+  log(buildCgroups.describe);
 
   // An operator's certificate that does not check out stops the API here, with its CERT_* reason.
   await certificates.start();

@@ -9,6 +9,7 @@ import { doneEvent, rollOut } from '../releases/roll-out.js';
 import { isUnchanged } from '../releases/same-release.js';
 import type { Runtime } from '../runtime/types.js';
 import type { Store } from '../store/types.js';
+import type { BuildCgroups } from '../build-cgroups.js';
 import { BuildLog } from './build-log.js';
 import { DebianPackages } from './debian-packages.js';
 
@@ -27,6 +28,8 @@ export interface PushDeps {
   buildCpuShares: number;
   /** The network of the build's RUN steps (build-network.ts). */
   buildNetwork?: string;
+  /** The pids limit of the build's RUN steps (build-cgroups.ts); none when unset. */
+  buildCgroups?: BuildCgroups;
   /** Images of the newest this-many releases are kept (PAAS_KEEP_RELEASES). */
   keepReleases: number;
 }
@@ -131,6 +134,7 @@ async function buildService(deps: PushDeps, input: PushInput, service: CodeServi
   emit({ type: 'build.step', service: service.name, step: `Building ${service.name} (${service.type})` });
   const name = service.name;
   let imageId: string | undefined;
+  const cgroup = await deps.buildCgroups?.open(`${input.buildId}-${name}`);
   try {
     for await (const event of buildImage(deps.docker, {
       app: input.app,
@@ -143,6 +147,7 @@ async function buildService(deps: PushDeps, input: PushInput, service: CodeServi
       memoryBytes: deps.buildMemoryBytes,
       cpuShares: deps.buildCpuShares,
       ...(deps.buildNetwork === undefined ? {} : { networkMode: deps.buildNetwork }),
+      ...(cgroup?.parent === undefined ? {} : { cgroupParent: cgroup.parent }),
       labels: deps.labels,
     })) {
       if (event.type === 'step') emit({ type: 'log', service: name, line: event.step, source: 'build' });
@@ -154,6 +159,8 @@ async function buildService(deps: PushDeps, input: PushInput, service: CodeServi
   } catch (err) {
     if (err instanceof MissingPackageError) throw await withSuggestions(deps, err);
     throw err;
+  } finally {
+    await cgroup?.close();
   }
   if (imageId === undefined) throw new PaasError('BUILD_FAILED', `the build of ${service.name} produced no image`);
   return imageId;

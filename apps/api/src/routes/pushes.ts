@@ -28,6 +28,7 @@ export function pushDeps(p: Platform): PushDeps {
     buildMemoryBytes: c.buildMemoryBytes,
     buildCpuShares: c.buildCpuShares,
     ...(p.buildNetwork === undefined ? {} : { buildNetwork: p.buildNetwork }),
+    ...(p.buildCgroups === undefined ? {} : { buildCgroups: p.buildCgroups }),
     keepReleases: c.keepReleases,
   };
 }
