@@ -11,16 +11,20 @@
 #   PAAS_LAB_SUBNET   the lab's /24 (default 10.213.0.0/24): .1 the host, .11, .12, … the nodes
 #   PAAS_LAB_DIR      the lab's state (default /var/lib/paas-lab)
 #   PAAS_LAB_NAME     names of the nodes, netns and links (default paas-lab: nodes
-#                     paas-lab-1…N, bridge paas-lab0); at most 11 characters
+#                     paas-lab-1…N, switch paas-lab0); at most 11 characters
 #   PAAS_LAB_IMAGES   images loaded into every node besides the stack image (space separated)
 #   PAAS_LAB_STACK    the stack image (default paas/stack:bookworm)
 #
-# How it is built, for node i of N (NAME-i, address .1i of the subnet):
-#   - network namespace NAME-i, a veth pair: eth0 inside, NAME-i outside, a port of
-#     the bridge NAME0 that holds the host's address .1. Nodes reach each other and
-#     the host reaches every node over that bridge. The bridge has netfilter calls
-#     off (nf_call_iptables 0), so the host's FORWARD policy (DROP under Docker)
-#     does not apply between its ports; no host firewall rule is added.
+# How it is built, for node i of N (NAME-i, address .(10+i) of the subnet):
+#   - the switch: network namespace NAME0 holding a bridge br0. The host's link
+#     NAME0 (address .1) is a veth into it, so the host reaches every node. The
+#     bridge is not in the host's namespace because there br_netfilter would hand
+#     frames between its ports to the host's iptables, whose FORWARD policy is
+#     DROP under Docker (the global bridge-nf-call-iptables overrides a bridge's
+#     own nf_call_iptables 0); the switch's namespace has an empty firewall, and
+#     the lab adds no host firewall rule.
+#   - network namespace NAME-i: eth0 (address .(10+i)/24), a veth whose other end
+#     NAME-i is a port of the switch's bridge.
 #   - dockerd started by nsenter --net (not ip netns exec, which remounts /sys and
 #     hides the cgroup mounts), then unshare --mount --uts: a mount namespace of
 #     its own (its overlay and netns mounts die with it, and the main engine's
@@ -32,6 +36,9 @@
 #     dockerd.log.
 #   - cgroups (cgroupfs driver): dockerd and its containerd in NAME-i/daemon,
 #     containers in NAME-i/<id>; down kills whatever is left in NAME-i.
+#   - no default route in a node: the lab reaches only its own /24. Images come
+#     from docker load, and the engines run with DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1
+#     so a task starts from the loaded image without trying a registry first.
 #   - node 1 inits the swarm (--advertise-addr and --listen-addr its address),
 #     the others join as workers; every node gets the labels paas.lab=1 and
 #     paas.lab.node=NAME-i, and the images (docker save from the engine that the
@@ -224,9 +231,6 @@ colliding_routes() {
 }
 
 make_network() {
-  local clash
-  clash=$(colliding_routes | sort -u | tr '\n' ' ')
-  [ -z "$clash" ] || die "$SUBNET overlaps the host's routes ($clash): choose another /24 with PAAS_LAB_SUBNET"
   # The switch: a bridge in a network namespace of its own, whose firewall is
   # empty. A bridge in the host's namespace would hand every frame between its
   # ports to the host's iptables (br_netfilter), whose FORWARD policy is DROP
@@ -322,15 +326,19 @@ cmd_down() {
   step "Removing the lab $NAME ($DIR)"
   local nodes i pid name
   nodes=$(traces)
-  # Every engine gets SIGTERM at once: it stops its containers, then exits.
+  # Every engine gets SIGTERM at once and 6 s to exit; its containers are not
+  # waited for (a task's grace period is 10 s): all of them go below anyway.
   for i in $nodes; do
     if pid=$(engine_pid "$i"); then kill -TERM "$pid" 2>/dev/null || true; fi
   done
-  for _ in $(seq 1 40); do
+  for _ in $(seq 1 12); do
     local left=0
     for i in $nodes; do if engine_pid "$i" >/dev/null; then left=1; fi; done
     [ $left = 0 ] && break
     sleep 0.5
+  done
+  for i in $nodes; do
+    if pid=$(engine_pid "$i"); then kill -KILL "$pid" 2>/dev/null || true; fi
   done
   # What outlived it (containerd, shims, containers; all of it after a crash) is killed.
   for i in $nodes; do
@@ -398,6 +406,10 @@ cmd_up() {
   local longest
   longest="$(node_dir "$NODES")/run/containerd/containerd.sock.ttrpc"
   [ ${#longest} -le 100 ] || die "PAAS_LAB_DIR=$DIR is too long for unix socket paths ($longest): choose a shorter one"
+
+  local clash
+  clash=$(colliding_routes | sort -u | paste -sd ' ' -)
+  [ -z "$clash" ] || die "$SUBNET overlaps the host's routes ($clash): choose another /24 with PAAS_LAB_SUBNET"
 
   step "Building the lab $NAME: $NODES nodes in $SUBNET, state in $DIR"
   mkdir -p "$DIR"; chmod 0700 "$DIR"; : >"$DIR/$MARK"

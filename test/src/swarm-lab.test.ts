@@ -71,7 +71,7 @@ async function get(ip: string, port: number): Promise<string | null> {
 /** What of the lab is still on the machine: netns, links, processes, mounts, cgroups, its directory. */
 async function leftovers(): Promise<string[]> {
   const left: string[] = [];
-  const netns = (await run('ip', ['netns', 'list'])).stdout.split('\n').map((l) => l.split(' ')[0]);
+  const netns = (await run('ip', ['netns', 'list'])).stdout.split('\n').map((l) => l.split(' ')[0] ?? '');
   left.push(...netns.filter((n) => n.startsWith(NAME)).map((n) => `netns ${n}`));
   const links = (await run('ip', ['-o', 'link', 'show'])).stdout.split('\n').map((l) => l.split(': ')[1]?.split('@')[0] ?? '');
   left.push(...links.filter((l) => l.startsWith(NAME)).map((l) => `link ${l}`));
@@ -96,6 +96,7 @@ const mainEnginePid = async (): Promise<string> => (await readFile('/var/run/doc
 
 describe('infra/swarm-lab.sh: a two-node swarm on this machine', () => {
   let mainPid = '';
+  let answered: string[] = [];
 
   beforeAll(async () => {
     await assertDocker();
@@ -108,12 +109,13 @@ describe('infra/swarm-lab.sh: a two-node swarm on this machine', () => {
   });
 
   it('refuses settings it cannot build, before changing anything', async () => {
-    for (const [key, value, says] of [
+    const refusals: [string, string, string][] = [
       ['PAAS_LAB_NODES', '12', 'PAAS_LAB_NODES must be 1 to 9'],
       ['PAAS_LAB_SUBNET', '10.219.77.0/16', 'PAAS_LAB_SUBNET must be a /24'],
       ['PAAS_LAB_NAME', 'Paas_Lab', 'PAAS_LAB_NAME must be'],
       ['PAAS_LAB_DIR', 'relative/dir', 'PAAS_LAB_DIR must be an absolute path'],
-    ]) {
+    ];
+    for (const [key, value, says] of refusals) {
       const r = await run('bash', [SCRIPT, 'up'], { ...ENV, [key]: value });
       expect([r.code, r.stdout], key).toEqual([1, '']);
       expect(r.stderr).toContain(` !     ${says}`);
@@ -170,8 +172,10 @@ describe('infra/swarm-lab.sh: a two-node swarm on this machine', () => {
       ' chomp(my $h = `hostname`);' +
       ' while (my $c = $s->accept) { while (<$c>) { last if /^\\r?\\n$/ }' +
       ' print $c "HTTP/1.0 200 OK\\r\\nContent-Type: text/plain\\r\\nContent-Length: " . (length($h) + 1) . "\\r\\n\\r\\n$h\\n"; close $c }';
+    const network = await onManager('network', 'create', '--driver', 'overlay', '--attachable', 'lab-net');
+    expect(network.code, network.stderr).toBe(0);
     const create = await onManager(
-      'service', 'create', '--detach', '--name', 'hello', '--no-resolve-image',
+      'service', 'create', '--detach', '--name', 'hello', '--no-resolve-image', '--network', 'lab-net',
       '--endpoint-mode', 'dnsrr', '--replicas', '2', '--replicas-max-per-node', '1',
       '--publish', `mode=host,target=8080,published=${PORT}`,
       STACK, 'perl', '-MIO::Socket::INET', '-e', server,
@@ -187,11 +191,24 @@ describe('infra/swarm-lab.sh: a two-node swarm on this machine', () => {
     const tasks = await onManager('service', 'ps', 'hello', '--format', '{{.Node}} {{.CurrentState}} {{.Error}}');
     expect(answers, tasks.stdout).not.toContain(null);
     expect(answers[0]).not.toBe(answers[1]);
+    answered = answers as string[];
     // Each answer is the hostname of the task container on the node that has that address.
     for (const [i, node] of [`${NAME}-1`, `${NAME}-2`].entries()) {
       const ps = await run('docker', ['-H', `unix://${DIR}/${node}/docker.sock`, 'ps', '--filter', 'label=com.docker.swarm.service.name=hello', '--format', '{{.ID}}']);
       expect(ps.stdout.trim().split('\n')).toEqual([answers[i]]);
     }
+  });
+
+  it('the overlay network spans the nodes: a container on the worker reaches both tasks by the service’s name', async () => {
+    const client =
+      'for my $t (@ARGV) { my $c = IO::Socket::INET->new(PeerAddr => "$t:8080", Timeout => 5) or die "$t: $!\\n";' +
+      ' print $c "GET / HTTP/1.0\\r\\n\\r\\n"; my @lines = <$c>; print $lines[-1] }';
+    const script = `perl -MIO::Socket::INET -e '${client}' $(getent ahostsv4 tasks.hello | awk '{print $1}' | sort -u)`;
+    const r = await run('docker', ['-H', `unix://${DIR}/${NAME}-2/docker.sock`, 'run', '--rm', '--network', 'lab-net', STACK, 'bash', '-c', script], process.env, 60_000);
+    expect(r.code, r.stderr).toBe(0);
+    const ids = (await onManager('service', 'ps', 'hello', '--filter', 'desired-state=running', '-q')).stdout.split('\n').filter(Boolean);
+    expect(ids).toHaveLength(2);
+    expect(r.stdout.split('\n').filter(Boolean).sort()).toEqual([...answered].sort());
   });
 
   it('down removes every engine, namespace, link, mount, cgroup and the directory; the main engine goes on', async () => {
