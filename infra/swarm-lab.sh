@@ -179,6 +179,7 @@ start_engine() {
   mkdir -p "$root/$name/daemon"
   # Inside: a mount namespace of its own, with the main engine's state hidden
   # and its exec-root on a tmpfs, the hostname NAME-i, its cgroup; then dockerd.
+  # shellcheck disable=SC2016 # expanded by the inner bash, from its environment
   local inner='
     set -e
     for d in /run/containerd /run/docker /var/lib/docker; do
@@ -214,7 +215,7 @@ wait_engine() {
 }
 
 # --- the network -------------------------------------------------------------
-ip_to_int() { local IFS=.; set -- $1; echo $(( ($1 << 24) | ($2 << 16) | ($3 << 8) | $4 )); }
+ip_to_int() { local a b c d; IFS=. read -r a b c d <<<"$1"; echo $(( (a << 24) | (b << 16) | (c << 8) | d )); }
 
 # The routes of the host that overlap the lab's /24 (the lab's own bridge aside).
 colliding_routes() {
@@ -226,7 +227,7 @@ colliding_routes() {
     [[ $net =~ ^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$ ]] || continue
     base=$(ip_to_int "$net"); size=$(( 1 << (32 - len) ))
     base=$(( base & ~(size - 1) ))
-    if [ $base -le $hi ] && [ $((base + size - 1)) -ge $lo ]; then echo "$route"; fi
+    if [ "$base" -le "$hi" ] && [ $((base + size - 1)) -ge "$lo" ]; then echo "$route"; fi
   done < <(ip -4 route show table all 2>/dev/null | grep -v " dev $BRIDGE " | grep -vE '^(broadcast|local|multicast|unreachable|prohibit|blackhole|throw) ')
 }
 
@@ -266,8 +267,9 @@ make_network() {
 traces() {
   local i n
   n=$NODES
-  for ns in $(ip netns list 2>/dev/null | awk '{print $1}'); do
-    if [[ $ns =~ ^$NAME-([1-9])$ ]] && [ "${BASH_REMATCH[1]}" -gt "$n" ]; then n=${BASH_REMATCH[1]}; fi
+  local seen
+  for seen in $(ip netns list 2>/dev/null | awk '{print $1}') $(ls "$DIR" 2>/dev/null); do
+    if [[ $seen =~ ^$NAME-([1-9])$ ]] && [ "${BASH_REMATCH[1]}" -gt "$n" ]; then n=${BASH_REMATCH[1]}; fi
   done
   for i in $(seq 1 "$n"); do
     if [ -e "/run/netns/$(node_name "$i")" ] || [ -e "/sys/class/net/$(node_name "$i")" ] || [ -d "$(node_dir "$i")" ]; then
@@ -395,6 +397,8 @@ cmd_up() {
   if anything_there; then
     step "A lab at $DIR is not ready (half built, or left by a crash): removing it first"
     cmd_down
+    NODES=$want_nodes; SUBNET=$want_subnet; NAME=$want_name
+    check_settings
     if anything_there; then die "the old lab could not be removed: see the lines above"; fi
   fi
   docker image inspect "$STACK" >/dev/null 2>&1 \
