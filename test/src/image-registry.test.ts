@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -84,6 +84,8 @@ describe('images reach the nodes through the platform’s registry, by digest', 
   let registry: PlatformRegistry;
   let address = '';
   let certsDir = '';
+  // The test makes /etc/docker/certs.d when the machine has none, and removes it again then.
+  const certsRootExisted = existsSync('/etc/docker/certs.d');
   let first: PushResult;
   let firstBytes = 0;
   let secondDigest = '';
@@ -108,6 +110,7 @@ describe('images reach the nodes through the platform’s registry, by digest', 
   afterAll(async () => {
     await registry?.stop();
     if (certsDir !== '') await rm(certsDir, { recursive: true, force: true });
+    if (!certsRootExisted) await rmdir('/etc/docker/certs.d').catch(() => undefined);
     await removeLabelled(RUN);
     await lab('down');
     await rm(DIR, { recursive: true, force: true });
