@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { parseListenSetting, parseRegistrySetting, type HostPort, type RegistryTarget } from './images/reference.js';
 import { poolProblem, type AddressPool } from './runtime/address-pool.js';
 
 /** Everything the API reads from the environment, in one place. */
@@ -55,6 +56,10 @@ export interface ApiConfig {
   tlsRenewIntervalMs: number;
   /** How often the router's certificate set is compared with ours, so a restarted router gets it again (PAAS_TLS_SYNC_INTERVAL_MS). */
   tlsSyncIntervalMs: number;
+  /** PAAS_REGISTRY=host:port[/prefix]: the operator's registry for release images; no platform registry is started then. */
+  registry: RegistryTarget | undefined;
+  /** PAAS_REGISTRY_ADDR=host:port: where the platform's own registry listens (an address every node reaches). */
+  registryAddr: HostPort | undefined;
 }
 
 export interface AcmeConfig {
@@ -127,6 +132,20 @@ export function buildCaFile(value: string | undefined, exists: (path: string) =>
   return exists(HOST_CA_BUNDLE) ? HOST_CA_BUNDLE : undefined;
 }
 
+/**
+ * The registry settings of a multi-node runtime: the operator's registry or
+ * the address of the platform's own. Both unset: none (the single-engine
+ * runtime needs no registry).
+ */
+export function registrySettings(env: NodeJS.ProcessEnv): { registry: RegistryTarget | undefined; registryAddr: HostPort | undefined } {
+  const registry = env.PAAS_REGISTRY?.trim() ? parseRegistrySetting(env.PAAS_REGISTRY) : undefined;
+  const registryAddr = env.PAAS_REGISTRY_ADDR?.trim() ? parseListenSetting(env.PAAS_REGISTRY_ADDR) : undefined;
+  if (registry !== undefined && registryAddr !== undefined) {
+    throw new Error('PAAS_REGISTRY and PAAS_REGISTRY_ADDR exclude each other: PAAS_REGISTRY names a registry of your own, PAAS_REGISTRY_ADDR where the platform runs its own');
+  }
+  return { registry, registryAddr };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   const routerPort = int(env.PAAS_ROUTER_PORT, 8080, 'PAAS_ROUTER_PORT');
   const controlPort = int(env.PAAS_ROUTER_CONTROL_PORT, routerPort + 1, 'PAAS_ROUTER_CONTROL_PORT');
@@ -164,5 +183,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     acme: acme(env),
     tlsRenewIntervalMs: int(env.PAAS_TLS_RENEW_INTERVAL_MS, 6 * 3600_000, 'PAAS_TLS_RENEW_INTERVAL_MS') || 6 * 3600_000,
     tlsSyncIntervalMs: int(env.PAAS_TLS_SYNC_INTERVAL_MS, 10_000, 'PAAS_TLS_SYNC_INTERVAL_MS') || 10_000,
+    ...registrySettings(env),
   };
 }

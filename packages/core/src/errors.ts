@@ -70,6 +70,8 @@ export const errorCatalogue = {
   DEPLOY_FAILED: { status: 500, exit: 7, title: 'The deploy failed for a reason other than health' },
   DISK_FULL: { status: 507, exit: 6, title: 'No space left on the device while building' },
   ENGINE_UNAVAILABLE: { status: 503, exit: 9, title: 'The Docker Engine does not answer' },
+  REGISTRY_UNAVAILABLE: { status: 503, exit: 9, title: 'The image registry is missing, did not start or does not answer' },
+  IMAGE_TRANSFER_FAILED: { status: 502, exit: 7, title: 'An image could not be pushed to the registry or pulled from it' },
   API_UNREACHABLE: { status: 503, exit: 9, title: 'The CLI cannot reach the paas API' },
   NOT_LINKED: { status: 400, exit: 2, title: 'The directory is not linked to an app' },
   // Answered by the router to HTTP clients of the apps (and its control port).

@@ -20,6 +20,8 @@ export interface MakeCertificateOptions {
   commonName: string;
   /** DNS names of the subjectAltName. */
   names?: string[];
+  /** IP addresses of the subjectAltName (a server reached by its address). */
+  ips?: string[];
   notBefore: Date;
   notAfter: Date;
   /** A CA: may sign other certificates. */
@@ -49,7 +51,8 @@ export async function makeCertificate(o: MakeCertificateOptions): Promise<MadeCe
   } else {
     extensions.push(new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]));
   }
-  if (o.names && o.names.length > 0) extensions.push(new x509.SubjectAlternativeNameExtension(o.names.map((value) => ({ type: 'dns' as const, value }))));
+  const altNames = [...(o.names ?? []).map((value) => ({ type: 'dns' as const, value })), ...(o.ips ?? []).map((value) => ({ type: 'ip' as const, value }))];
+  if (altNames.length > 0) extensions.push(new x509.SubjectAlternativeNameExtension(altNames));
   // A positive serial: the top bit of the first byte clear.
   const serial = randomBytes(16);
   serial[0] = (serial[0] as number) & 0x7f;
