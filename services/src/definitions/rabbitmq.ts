@@ -126,9 +126,10 @@ export const rabbitmq: ServiceDefinition = {
   newCredentials: () => freshCredentials('paas', 'app'),
   containerEnv: initKeys,
   readiness: (c) => ({
-    // The login is known early in a boot; durable queues are back and the AMQP
-    // listener is open only once the whole app runs (check_running, then the port).
-    argv: sh(`[ -e ${DATA}/${INIT_MARKER} ] && rabbitmq-diagnostics -q check_running >/dev/null && rabbitmq-diagnostics -q check_port_listener ${PORT} >/dev/null && printf '%s' "$PAAS_PASSWORD" | rabbitmqctl -q authenticate_user "$PAAS_LOGIN" >/dev/null`),
+    // The login is known early in a boot; the AMQP listener is open only once
+    // the whole app runs (check_running, then the port), and a vhost has its
+    // durable queues back only once it runs (check_virtual_hosts).
+    argv: sh(`[ -e ${DATA}/${INIT_MARKER} ] && rabbitmq-diagnostics -q check_running >/dev/null && rabbitmq-diagnostics -q check_virtual_hosts >/dev/null && rabbitmq-diagnostics -q check_port_listener ${PORT} >/dev/null && printf '%s' "$PAAS_PASSWORD" | rabbitmqctl -q authenticate_user "$PAAS_LOGIN" >/dev/null`),
     env: loginEnv(c),
   }),
   url: (host, port, c) => serviceUrl('amqp', { user: c.login, password: c.password }, host, port, c.database),
