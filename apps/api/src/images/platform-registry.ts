@@ -1,13 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createPrivateKey, createPublicKey, randomBytes, webcrypto, X509Certificate } from 'node:crypto';
+import { randomBytes, X509Certificate } from 'node:crypto';
 import { constants, createWriteStream } from 'node:fs';
-import { access, chmod, mkdir, open, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { access, chmod, mkdir, open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { request as httpRequest } from 'node:http';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { PaasError } from '@paas/core';
-import { makeCertificate, type MadeCertificate } from '../tls/make-certificate.js';
+import { writeSecretText } from '../tls/cert-files.js';
+import { certificateFromPem, makeCertificate, type MadeCertificate } from '../tls/make-certificate.js';
 import { formatHostPort, isLoopback, type HostPort, type RegistryTarget } from './reference.js';
 
 /**
@@ -68,26 +69,12 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-async function writePrivate(path: string, text: string): Promise<void> {
-  const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(tmp, text, { mode: 0o600 });
-  await chmod(tmp, 0o600);
-  await rename(tmp, path);
-}
-
-async function importKeys(keyPem: string, certPem: string): Promise<MadeCertificate> {
-  const alg = { name: 'ECDSA', namedCurve: 'P-256' } as const;
-  const privateKey = await webcrypto.subtle.importKey('pkcs8', createPrivateKey(keyPem).export({ type: 'pkcs8', format: 'der' }), alg, true, ['sign']);
-  const publicKey = await webcrypto.subtle.importKey('spki', createPublicKey(keyPem).export({ type: 'spki', format: 'der' }), alg, true, ['verify']);
-  return { cert: certPem, key: keyPem, keys: { privateKey, publicKey } };
-}
-
 /** The registry CA: made once, kept in PAAS_HOME/registry (key 0600), made again only when missing or expired. */
 export async function loadRegistryCa(files: RegistryFiles, now: Date): Promise<MadeCertificate> {
   if ((await exists(files.caCert)) && (await exists(files.caKey))) {
     const [cert, key] = await Promise.all([readFile(files.caCert, 'utf8'), readFile(files.caKey, 'utf8')]);
     const x = new X509Certificate(cert);
-    if (new Date(x.validTo).getTime() > now.getTime() + 30 * 86_400_000) return importKeys(key, cert);
+    if (new Date(x.validTo).getTime() > now.getTime() + 30 * 86_400_000) return certificateFromPem(cert, key);
   }
   const ca = await makeCertificate({
     commonName: 'paas platform registry CA',
@@ -95,7 +82,7 @@ export async function loadRegistryCa(files: RegistryFiles, now: Date): Promise<M
     notBefore: new Date(now.getTime() - 3600_000),
     notAfter: new Date(now.getTime() + CA_DAYS * 86_400_000),
   });
-  await writePrivate(files.caKey, ca.key);
+  await writeSecretText(files.caKey, ca.key);
   await writeFile(files.caCert, ca.cert, { mode: 0o644 });
   return ca;
 }
@@ -110,9 +97,9 @@ async function makeServerCert(files: RegistryFiles, ca: MadeCertificate, listen:
     notBefore: new Date(now.getTime() - 3600_000),
     notAfter: new Date(now.getTime() + SERVER_DAYS * 86_400_000),
   });
-  await writePrivate(files.serverKey, made.key);
+  await writeSecretText(files.serverKey, made.key);
   // The chain: the registry sends its certificate; engines hold the CA.
-  await writePrivate(files.serverCert, made.cert);
+  await writeSecretText(files.serverCert, made.cert);
 }
 
 /** distribution's config: filesystem storage, deletes allowed, no redirects, access log on stdout; nothing contacted outside. */
@@ -236,7 +223,7 @@ export class PlatformRegistry {
       this.ca = ca.cert;
     }
     // The upload-state secret lives in the config file only (0600); the registry never logs it.
-    await writePrivate(this.files.config, registryConfig({ files: this.files, listen: this.listen, tls: this.tls, secret: randomBytes(24).toString('hex') }));
+    await writeSecretText(this.files.config, registryConfig({ files: this.files, listen: this.listen, tls: this.tls, secret: randomBytes(24).toString('hex') }));
 
     const log = await open(this.files.log, 'a', 0o600);
     await chmod(this.files.log, 0o600);

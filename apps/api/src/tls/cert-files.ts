@@ -113,12 +113,17 @@ async function readJson<T>(file: string): Promise<T | undefined> {
   }
 }
 
+/** Writes the record as JSON with writeSecretText. */
+export function writeSecret(file: string, value: unknown): Promise<void> {
+  return writeSecretText(file, `${JSON.stringify(value, null, 2)}\n`);
+}
+
 /** Writes the file 0600 from its first byte (never briefly readable by others), synced, then renamed into place. */
-export async function writeSecret(file: string, value: unknown): Promise<void> {
+export async function writeSecretText(file: string, text: string): Promise<void> {
   const tmp = `${file}.tmp-${randomBytes(4).toString('hex')}`;
   const handle = await open(tmp, 'wx', 0o600);
   try {
-    await handle.writeFile(`${JSON.stringify(value, null, 2)}\n`);
+    await handle.writeFile(text);
     await handle.chmod(0o600);
     await handle.sync();
   } finally {

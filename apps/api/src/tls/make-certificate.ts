@@ -1,4 +1,4 @@
-import { KeyObject, randomBytes, webcrypto } from 'node:crypto';
+import { createPrivateKey, createPublicKey, KeyObject, randomBytes, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 
 type KeyPair = webcrypto.CryptoKeyPair;
@@ -69,4 +69,12 @@ export async function makeCertificate(o: MakeCertificateOptions): Promise<MadeCe
     : await x509.X509CertificateGenerator.createSelfSigned({ ...common, name, keys });
   const key = KeyObject.from(keys.privateKey).export({ type: 'pkcs8', format: 'pem' }).toString();
   return { cert: `${cert.toString('pem')}\n`, key, keys };
+}
+
+/** A certificate and its key kept as PEM, loaded back to sign with (the inverse of makeCertificate's PEMs). */
+export async function certificateFromPem(certPem: string, keyPem: string): Promise<MadeCertificate> {
+  const alg = { name: 'ECDSA', namedCurve: 'P-256' } as const;
+  const privateKey = await webcrypto.subtle.importKey('pkcs8', createPrivateKey(keyPem).export({ type: 'pkcs8', format: 'der' }), alg, true, ['sign']);
+  const publicKey = await webcrypto.subtle.importKey('spki', createPublicKey(keyPem).export({ type: 'spki', format: 'der' }), alg, true, ['verify']);
+  return { cert: certPem, key: keyPem, keys: { privateKey, publicKey } };
 }
