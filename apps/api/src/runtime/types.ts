@@ -41,6 +41,8 @@ export interface InstanceSpec {
   labels?: Record<string, string>;
   /** Overrides the image's command (argv, no shell). */
   command?: string[];
+  /** Nodes the instance must not be placed on (multi-node drivers; `paas nodes drain`). */
+  avoidNodes?: string[];
 }
 
 export interface InstanceState {
@@ -60,6 +62,8 @@ export interface InstanceState {
   startedAt: Date | null;
   /** container port → where the router reaches it. */
   addresses: Record<number, Address>;
+  /** The node it runs on (multi-node drivers only). */
+  node?: string;
 }
 
 export interface ExecResult { exitCode: number; output: string }
@@ -156,7 +160,29 @@ export interface DataServiceState {
   startedAt: Date | null;
   /** The engine's volume holding its data. */
   volume: string;
+  /** The node holding its volume, which it is pinned to (multi-node drivers only). */
+  node?: string;
 }
+
+/** One machine of a multi-node runtime (`paas nodes`). */
+export interface NodeInfo {
+  /** The node's host name: what `paas nodes drain NODE` takes. */
+  name: string;
+  id: string;
+  /** The address the node's tasks are reached on. */
+  address: string;
+  role: 'manager' | 'worker';
+  leader: boolean;
+  /** ready, down, unknown, disconnected (the engine's word). */
+  state: string;
+  /** active, pause, drain. */
+  availability: string;
+  cpus: number;
+  memoryBytes: number;
+  engineVersion: string;
+}
+
+export type NodeAvailability = 'active' | 'pause' | 'drain';
 
 export interface Runtime {
   /** Creates the app's network when missing (idempotent). */
@@ -214,4 +240,10 @@ export interface Runtime {
    * policy started it again (when inspect no longer shows it); null if none.
    */
   lastExitCode?(id: string): Promise<number | null>;
+  /** The machines of a multi-node runtime; undefined on one engine. */
+  listNodes?(): Promise<NodeInfo[]>;
+  /** Whether new instances may be placed on the node (pause, drain) or not. */
+  setNodeAvailability?(node: string, availability: NodeAvailability): Promise<void>;
+  /** What an operator runs on a new machine to make it a node. */
+  joinCommand?(): Promise<string>;
 }
