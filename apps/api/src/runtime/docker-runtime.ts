@@ -8,6 +8,7 @@ import * as data from './docker-data-services.js';
 import { execProcess, processArgv, startOneOff } from './docker-process.js';
 import { engine, engineUnless404, statusCodeOf, toEngineError } from './engine-errors.js';
 import { toEnvList } from './env-list.js';
+import { containerOptions, containerStats } from './container-options.js';
 import { APP_HOME, environmentArchive } from './environment-archive.js';
 import { execInInstance } from './exec-instance.js';
 import { PUBLISH_HOST, toInstanceState } from './instance-state.js';
@@ -28,10 +29,15 @@ export interface DockerRuntimeOptions {
   /** Rotation of each instance's engine log. */
   logMaxBytes?: number;
   logMaxFiles?: number;
+  /**
+   * The network one-off containers join, when not this driver's own bridge
+   * (the swarm driver runs its one-offs on the manager's engine, attached to
+   * the app's overlay network).
+   */
+  oneOffNetwork?: { name(app: string): string; ensure(app: string): Promise<void> };
 }
 
-/** Defaults of an instance's limits when the service names none. */
-export const DEFAULT_PIDS = 512;
+export { DEFAULT_PIDS } from './container-options.js';
 
 /** The single-machine driver: plain containers on a per-app bridge network. */
 export class DockerRuntime implements Runtime {
@@ -39,8 +45,10 @@ export class DockerRuntime implements Runtime {
   private readonly platform: string;
   private readonly pool: AddressPool;
   private readonly logConfig: { Type: string; Config: Record<string, string> };
+  private readonly oneOffNetwork: DockerRuntimeOptions['oneOffNetwork'];
 
   constructor(private readonly docker: Dockerode, opts: DockerRuntimeOptions) {
+    this.oneOffNetwork = opts.oneOffNetwork;
     this.platform = opts.platformId;
     this.labels = { ...opts.labels, [LABEL.platform]: opts.platformId };
     this.pool = opts.pool ?? DEFAULT_POOL;
@@ -69,8 +77,14 @@ export class DockerRuntime implements Runtime {
     });
   }
 
-  /** Removes the app's network, ending the app's one-off containers (`paas run`) still attached to it first. */
+  /** Removes the app's network, ending the app's one-off containers still attached to it first. */
   async removeNetwork(app: string): Promise<void> {
+    await this.removeOneOffs(app);
+    await engineUnless404(this.docker.getNetwork(networkName(this.platform, app)).remove());
+  }
+
+  /** Ends the app's one-off containers (`paas run`). */
+  async removeOneOffs(app: string): Promise<void> {
     const oneOffs = await engine(
       this.docker.listContainers({
         all: true,
@@ -78,7 +92,6 @@ export class DockerRuntime implements Runtime {
       }),
     );
     await Promise.all(oneOffs.map((c) => engineUnless404(this.docker.getContainer(c.Id).remove({ force: true }))));
-    await engineUnless404(this.docker.getNetwork(networkName(this.platform, app)).remove());
   }
 
   async startInstance(spec: InstanceSpec): Promise<InstanceState> {
@@ -120,46 +133,9 @@ export class DockerRuntime implements Runtime {
     return state;
   }
 
-  /**
-   * Create options shared by instances and one-off containers: the isolation
-   * of architecture.md (reliability 37): the app user, no capabilities
-   * beyond the type's, no-new-privileges, pids/CPU/memory limits with no
-   * swap beyond memory, rotated logs, tini as PID 1.
-   */
-  private containerOptions(
-    name: string,
-    spec: InstanceSpec,
-    labels: Record<string, string>,
-  ): Dockerode.ContainerCreateOptions {
-    const network = networkName(this.platform, spec.app);
-    const limits = spec.limits ?? {};
-    return {
-      name,
-      Image: spec.image,
-      Env: toEnvList(spec.env),
-      User: 'app',
-      Labels: {
-        ...spec.labels,
-        ...this.labels,
-        [LABEL.app]: spec.app,
-        [LABEL.service]: spec.service,
-        [LABEL.release]: spec.release,
-        ...labels,
-      },
-      HostConfig: {
-        NetworkMode: network,
-        // tini as PID 1: apps that ignore SIGTERM as PID 1 still stop, zombies are reaped.
-        Init: true,
-        CapDrop: ['ALL'],
-        ...(limits.capAdd && limits.capAdd.length > 0 ? { CapAdd: limits.capAdd } : {}),
-        SecurityOpt: ['no-new-privileges:true'],
-        PidsLimit: limits.pids ?? DEFAULT_PIDS,
-        ...(limits.cpus !== undefined ? { NanoCpus: Math.round(limits.cpus * 1e9) } : {}),
-        ...(limits.memoryBytes !== undefined ? { Memory: limits.memoryBytes, MemorySwap: limits.memoryBytes } : {}),
-        LogConfig: this.logConfig,
-      },
-      NetworkingConfig: { EndpointsConfig: { [network]: { Aliases: spec.aliases ?? [] } } },
-    };
+  /** Create options shared by instances and one-off containers (container-options.ts). */
+  private containerOptions(name: string, spec: InstanceSpec, labels: Record<string, string>): Dockerode.ContainerCreateOptions {
+    return containerOptions({ name, spec, network: networkName(this.platform, spec.app), labels: { ...this.labels, ...labels }, logConfig: this.logConfig });
   }
 
   async inspectInstance(id: string): Promise<InstanceState | null> {
@@ -283,9 +259,16 @@ export class DockerRuntime implements Runtime {
   }
 
   async runOneOff(spec: InstanceSpec, proc: ProcessSpec): Promise<ProcessSession> {
-    await this.ensureNetwork(spec.app);
+    const network = this.oneOffNetwork;
+    await (network ? network.ensure(spec.app) : this.ensureNetwork(spec.app));
     const name = `${containerName(this.platform, spec)}-run`;
-    const options = this.containerOptions(name, spec, { [LABEL.oneOff]: '1' });
+    const options = containerOptions({
+      name,
+      spec,
+      network: network ? network.name(spec.app) : networkName(this.platform, spec.app),
+      labels: { ...this.labels, [LABEL.oneOff]: '1' },
+      logConfig: this.logConfig,
+    });
     const container = await this.createContainer(name, spec.image, {
       ...options,
       Cmd: processArgv(proc),
@@ -310,20 +293,8 @@ export class DockerRuntime implements Runtime {
     return startOneOff(container, proc);
   }
 
-  async stats(id: string): Promise<InstanceStats | null> {
-    const raw = (await engineUnless404(this.docker.getContainer(id).stats({ stream: false }))) as Dockerode.ContainerStats | undefined;
-    if (!raw || !raw.cpu_stats?.cpu_usage) return null;
-    const cpuDelta = raw.cpu_stats.cpu_usage.total_usage - (raw.precpu_stats?.cpu_usage?.total_usage ?? 0);
-    const systemDelta = (raw.cpu_stats.system_cpu_usage ?? 0) - (raw.precpu_stats?.system_cpu_usage ?? 0);
-    const cpus = raw.cpu_stats.online_cpus ?? raw.cpu_stats.cpu_usage.percpu_usage?.length ?? 1;
-    const cpuPercent = systemDelta > 0 && cpuDelta > 0 ? (cpuDelta / systemDelta) * cpus * 100 : 0;
-    // Page cache counts towards usage; `docker stats` subtracts it too.
-    const cache = (raw.memory_stats?.stats as Record<string, number> | undefined)?.total_inactive_file ?? 0;
-    return {
-      cpuPercent: Math.round(cpuPercent * 10) / 10,
-      memoryBytes: Math.max(0, (raw.memory_stats?.usage ?? 0) - cache),
-      memoryLimitBytes: raw.memory_stats?.limit ?? 0,
-    };
+  stats(id: string): Promise<InstanceStats | null> {
+    return containerStats(this.docker, id);
   }
 
   async *events(signal: AbortSignal): AsyncIterable<RuntimeEvent> {
