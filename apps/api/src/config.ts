@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { parseSwarmEngines, swarmManagerSetting } from './runtime/swarm-engines.js';
 import { parseListenSetting, parseRegistrySetting, type HostPort, type RegistryTarget } from './images/reference.js';
 import { poolProblem, type AddressPool } from './runtime/address-pool.js';
 
@@ -60,6 +61,12 @@ export interface ApiConfig {
   registry: RegistryTarget | undefined;
   /** PAAS_REGISTRY_ADDR=host:port: where the platform's own registry listens (an address every node reaches). */
   registryAddr: HostPort | undefined;
+  /** PAAS_RUNTIME: `docker` (one engine, the default) or `swarm` (DOCKER_HOST is a swarm manager). */
+  runtime: 'docker' | 'swarm';
+  /** PAAS_SWARM_MANAGER: the swarm manager's engine URL when it is not DOCKER_HOST (which then only builds). */
+  swarmManager: string | undefined;
+  /** PAAS_SWARM_ENGINES: node host name → that node's engine URL (swarm only). */
+  swarmEngines: Map<string, string>;
 }
 
 export interface AcmeConfig {
@@ -137,6 +144,13 @@ export function buildCaFile(value: string | undefined, exists: (path: string) =>
  * the address of the platform's own. Both unset: none (the single-engine
  * runtime needs no registry).
  */
+/** PAAS_RUNTIME: which driver runs instances. */
+export function runtimeSetting(value: string | undefined): 'docker' | 'swarm' {
+  const v = (value ?? '').trim() || 'docker';
+  if (v !== 'docker' && v !== 'swarm') throw new Error(`PAAS_RUNTIME must be docker or swarm (it is ${JSON.stringify(value)})`);
+  return v;
+}
+
 export function registrySettings(env: NodeJS.ProcessEnv): { registry: RegistryTarget | undefined; registryAddr: HostPort | undefined } {
   const registry = env.PAAS_REGISTRY?.trim() ? parseRegistrySetting(env.PAAS_REGISTRY) : undefined;
   const registryAddr = env.PAAS_REGISTRY_ADDR?.trim() ? parseListenSetting(env.PAAS_REGISTRY_ADDR) : undefined;
@@ -184,5 +198,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     tlsRenewIntervalMs: int(env.PAAS_TLS_RENEW_INTERVAL_MS, 6 * 3600_000, 'PAAS_TLS_RENEW_INTERVAL_MS') || 6 * 3600_000,
     tlsSyncIntervalMs: int(env.PAAS_TLS_SYNC_INTERVAL_MS, 10_000, 'PAAS_TLS_SYNC_INTERVAL_MS') || 10_000,
     ...registrySettings(env),
+    runtime: runtimeSetting(env.PAAS_RUNTIME),
+    swarmManager: swarmManagerSetting(env.PAAS_SWARM_MANAGER),
+    swarmEngines: parseSwarmEngines(env.PAAS_SWARM_ENGINES),
   };
 }

@@ -18,7 +18,8 @@ import { CertFiles } from './tls/cert-files.js';
 import { CertificateManager } from './tls/certificates.js';
 import { openBuildNetwork } from './build-network.js';
 import { openBuildCgroups } from './build-cgroups.js';
-import { DockerRuntime } from './runtime/index.js';
+import { DockerRuntime, type Runtime } from './runtime/index.js';
+import { openMultiNode } from './multi-node.js';
 import { openStore } from './store/index.js';
 import { hashToken, newToken } from './tokens.js';
 
@@ -44,7 +45,8 @@ async function main(): Promise<void> {
 
   const docker = new Dockerode();
   const router = new HttpRouterControl(config.routerControlUrl, config.routerToken);
-  const runtime = new DockerRuntime(docker, { platformId, labels: config.labels, pool: config.networkPool });
+  const multi = await openMultiNode(config, docker, platformId, (msg) => console.log(msg));
+  const runtime: Runtime = multi?.runtime ?? new DockerRuntime(docker, { platformId, labels: config.labels, pool: config.networkPool });
   const routes = new RouteTableManager(router, { domain: config.domain, load: (app) => loadEdges(store, app) });
   const locks = new AppLocks(store, config.lockWaitMs);
   const labels = { ...config.labels, 'paas.platform': platformId };
@@ -130,6 +132,7 @@ async function main(): Promise<void> {
     await certificates.stop();
     await app.close();
     await buildNetwork.close();
+    await multi?.close();
     await store.close();
     process.exit(0);
   };

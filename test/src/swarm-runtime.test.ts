@@ -1,0 +1,172 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copyApp, writeVersion } from './harness/app-dir.js';
+import { assertDocker } from './harness/docker.js';
+import { getVia, startLoad } from './harness/http.js';
+import { repoRoot } from './harness/paths.js';
+import { startPlatform, type Platform } from './harness/platform.js';
+
+// PAAS_RUNTIME=swarm for real, on a lab of infra/swarm-lab.sh (two engines
+// in network namespaces of their own, one swarm): the API builds on the
+// main engine, pushes release images to the platform's own registry on the
+// lab's host address, and runs each instance as a one-replica Swarm service
+// whose tasks publish in host mode on their node's address; the router on
+// this machine targets them there. The lab has its own name, subnet and
+// directory; the main engine's containers are not touched.
+const SCRIPT = join(repoRoot, 'infra', 'swarm-lab.sh');
+const NAME = 'paas-e2esw';
+const PREFIX = '10.219.79';
+const HOST_IP = `${PREFIX}.1`;
+const DIR = join(tmpdir(), `paas-e2e-sw-${randomBytes(3).toString('hex')}`);
+const LAB_ENV = { ...process.env, PAAS_LAB_NAME: NAME, PAAS_LAB_SUBNET: `${PREFIX}.0/24`, PAAS_LAB_DIR: DIR, PAAS_LAB_NODES: '2' };
+const sock = (i: number): string => `unix://${DIR}/${NAME}-${i}/docker.sock`;
+const APP = 'spread';
+const HOST = `${APP}.localhost`;
+
+interface Ran { code: number; stdout: string; stderr: string }
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env, timeout = 240_000): Promise<Ran> {
+  return new Promise((resolveRun) => {
+    execFile(cmd, args, { env, timeout, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      resolveRun({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : -1, stdout, stderr });
+    });
+  });
+}
+const lab = (...args: string[]): Promise<Ran> => run('bash', [SCRIPT, ...args], LAB_ENV);
+const onNode = (i: number, ...args: string[]): Promise<Ran> => run('docker', ['-H', sock(i), ...args], process.env, 60_000);
+
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, host, () => {
+      const addr = srv.address();
+      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
+    });
+  });
+}
+
+interface Ps { name: string; release: string; state: string; address?: string; node?: string }
+
+let p: Platform;
+let dir = '';
+let registryAddress = '';
+const certsRootExisted = existsSync('/etc/docker/certs.d');
+
+const ps = async (): Promise<Ps[]> => {
+  const r = await p.paas(['ps', '--json'], { cwd: dir });
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as Ps[];
+};
+/** The node address each running instance is reached on. */
+const hostsOf = (list: Ps[]): Set<string> => new Set(list.filter((i) => i.state === 'healthy' || i.state === 'running').map((i) => (i.address ?? '').split(':')[0] ?? ''));
+
+async function whoAnswers(n: number): Promise<Set<string>> {
+  const seen = new Set<string>();
+  for (let i = 0; i < n; i++) seen.add((await getVia(p.routerPort, HOST, '/whoami')).body.trim().split(' ')[0] ?? '');
+  return seen;
+}
+
+beforeAll(async () => {
+  await assertDocker();
+  expect(existsSync('/usr/bin/docker-registry'), 'apt-get install docker-registry').toBe(true);
+  await mkdir(DIR, { recursive: true });
+  const up = await lab('up');
+  expect(up.code, up.stderr).toBe(0);
+  const port = await freePort(HOST_IP);
+  registryAddress = `${HOST_IP}:${port}`;
+  p = await startPlatform({
+    PAAS_RUNTIME: 'swarm',
+    PAAS_SWARM_MANAGER: sock(1),
+    PAAS_SWARM_ENGINES: `${NAME}-1=${sock(1)},${NAME}-2=${sock(2)}`,
+    PAAS_REGISTRY_ADDR: registryAddress,
+  });
+  dir = await copyApp('test/fixtures/versioned');
+  await writeFile(join(dir, 'paas.yml'), (await readFile(join(dir, 'paas.yml'), 'utf8')).replace('www:\n', 'www:\n  instances: 4\n'));
+  await writeVersion(dir, 'v-1');
+}, 300_000);
+
+afterAll(async () => {
+  await p?.stop();
+  await lab('down');
+  await rm(DIR, { recursive: true, force: true });
+  if (registryAddress !== '') await rm(`/etc/docker/certs.d/${registryAddress}`, { recursive: true, force: true });
+  if (!certsRootExisted) await rmdir('/etc/docker/certs.d').catch(() => undefined);
+}, 300_000);
+
+describe('PAAS_RUNTIME=swarm on a two-node lab', () => {
+  it('a push with instances: 4 runs them on both nodes, all answering through the router, images by digest from the platform registry', async () => {
+    expect((await p.paas(['create', APP], { cwd: dir })).code).toBe(0);
+    const push = await p.paas(['push'], { cwd: dir });
+    expect(push.code, push.stdout + push.stderr).toBe(0);
+    const list = await ps();
+    expect(list.map((i) => i.name).sort()).toEqual(['www.1', 'www.2', 'www.3', 'www.4']);
+    expect([...hostsOf(list)].sort()).toEqual([`${PREFIX}.11`, `${PREFIX}.12`]);
+    expect([...(await whoAnswers(40))].sort()).toEqual(['www.1', 'www.2', 'www.3', 'www.4']);
+    // Every task runs the release image by digest, from the platform's registry on the lab's host address.
+    const services = await onNode(1, 'service', 'ls', '--filter', `label=paas.test=${p.runId}`, '--format', '{{.Image}}');
+    const images = new Set(services.stdout.split('\n').filter(Boolean));
+    expect(images.size).toBe(1);
+    expect([...images][0]).toMatch(new RegExp(`^${registryAddress.replace(/\./g, '\\.')}/paas-[a-z0-9]+/${APP}/www@sha256:[0-9a-f]{64}$`));
+    // The nodes have no route out of the lab: the only registry they could pull from is the platform's.
+    for (const i of [1, 2]) {
+      const route = await run('ip', ['netns', 'exec', `${NAME}-${i}`, 'ip', 'route', 'show', 'default']);
+      expect(route.stdout.trim()).toBe('');
+    }
+  });
+
+  it('a code push under steady load: 0 failed requests, the new code served', async () => {
+    await writeVersion(dir, 'v-2');
+    const load = startLoad(p.routerPort, HOST, { concurrency: 4, intervalMs: 40, maxMs: 240_000, maxRequests: 20_000 });
+    let pushed;
+    try {
+      pushed = await p.paas(['push'], { cwd: dir });
+      await new Promise((r) => setTimeout(r, 1_000));
+    } finally {
+      await load.stop();
+    }
+    expect(pushed.code, pushed.stdout + pushed.stderr).toBe(0);
+    expect(load.report.failures).toEqual([]);
+    expect([...load.report.bodies.keys()].sort()).toEqual(['version v-1', 'version v-2']);
+    expect((await getVia(p.routerPort, HOST)).body).toBe('version v-2\n');
+    // The old release's services are gone from the swarm once retired.
+    await expect.poll(async () => (await onNode(1, 'service', 'ls', '-q', '--filter', `label=paas.test=${p.runId}`)).stdout.split('\n').filter(Boolean).length, { timeout: 60_000 }).toBe(4);
+  });
+
+  it('scale www=1 then www=4 under load: 0 failed requests; back on both nodes', async () => {
+    const load = startLoad(p.routerPort, HOST, { concurrency: 4, intervalMs: 40, maxMs: 240_000, maxRequests: 20_000 });
+    let down, up;
+    try {
+      down = await p.paas(['scale', 'www=1'], { cwd: dir });
+      up = await p.paas(['scale', 'www=4'], { cwd: dir });
+    } finally {
+      await load.stop();
+    }
+    expect(down.code, down.stdout + down.stderr).toBe(0);
+    expect(up.code, up.stdout + up.stderr).toBe(0);
+    expect(load.report.failures).toEqual([]);
+    const list = await ps();
+    expect(list.map((i) => i.name).sort()).toEqual(['www.1', 'www.2', 'www.3', 'www.4']);
+    expect(hostsOf(list).size).toBe(2);
+  });
+
+  it('logs of all instances on both nodes, and paas run in an instance on the worker', async () => {
+    const logs = await p.paas(['logs', '--no-follow', '-n', '200'], { cwd: dir });
+    expect(logs.code, logs.stderr).toBe(0);
+    for (const n of [1, 2, 3, 4]) expect(logs.stdout).toMatch(new RegExp(`www\\.${n} \\|`));
+    const onWorker = (await ps()).find((i) => (i.address ?? '').startsWith(`${PREFIX}.12:`));
+    expect(onWorker, 'an instance on the worker').toBeDefined();
+    const ran = await p.paas(['run', onWorker?.name ?? '', '--', 'sh', '-c', 'echo hi from $(hostname)'], { cwd: dir });
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(ran.stdout).toMatch(/^hi from /m);
+    // The one-off form runs on the manager, on the app's overlay network.
+    const oneOff = await p.paas(['run', 'www', '--', 'cat', '/home/app/environment.json'], { cwd: dir });
+    expect(oneOff.code, oneOff.stderr).toBe(0);
+    expect(oneOff.stdout).toContain('"PAAS_APP"');
+  });
+});
