@@ -233,6 +233,26 @@ describe('the Swarm driver’s data services, on a two-node lab', () => {
     expect(value).toBe('across-restarts');
   });
 
+  it('is started again by Swarm after its server is killed, on the same node and data', async () => {
+    const node = nodeNamed(first.node);
+    const before = await findDataService(ctx, APP, 'data');
+    const container = await waitUntil('the running task', () => taskContainer(node, name));
+    const kill = await on(node.host, 'kill', container);
+    expect(kill.code, kill.stderr).toBe(0);
+    const after = await waitUntil('a task after the crash', async () => {
+      const state = await findDataService(ctx, APP, 'data');
+      const now = await taskContainer(node, name);
+      return state?.running && now && now !== container ? state : null;
+    });
+    expect(after).toMatchObject({ id: first.id, node: first.node, running: true, exitCode: null });
+    expect(after.restartCount).toBe((before?.restartCount ?? 0) + 1);
+    const value = await waitUntil('redis after the crash', async () => {
+      const v = await redisCli(after, PASSWORD, 'GET', 'kept');
+      return v === 'across-restarts' ? v : null;
+    });
+    expect(value).toBe('across-restarts');
+  });
+
   it('a second startDataService returns the same service; one scaled to 0 is scaled back to 1 on its node', async () => {
     const again = await startDataService(ctx, redisSpec('data', 'redis'));
     expect(again).toMatchObject({ id: first.id, node: first.node, running: true });
@@ -311,6 +331,25 @@ describe('the Swarm driver’s data services, on a two-node lab', () => {
       hint: expect.stringContaining('PAAS_SWARM_ENGINES'),
     });
     expect(await findDataService(ctx, APP, 'data')).toMatchObject({ id: first.id });
+  });
+
+  it('removed without its volume, it is created again on the node that holds the volume, with its data', async () => {
+    await removeDataService(ctx, APP, 'data', { volume: false });
+    expect(await findDataService(ctx, APP, 'data')).toBeNull();
+    // The server stopped before it returned: a new service never runs beside it on the volume.
+    expect(await taskContainer(nodeNamed(first.node), name)).toBeNull();
+    const volume = await nodeNamed(first.node).docker.getVolume(name).inspect();
+    expect(volume.Labels).toMatchObject(LABELS);
+    const again = await startDataService(ctx, redisSpec('data', 'redis'));
+    expect(again.id).not.toBe(first.id);
+    expect(again.node).toBe(first.node);
+    const value = await waitUntil('redis on the kept volume', async () => {
+      const state = await findDataService(ctx, APP, 'data');
+      if (!state?.running) return null;
+      const v = await redisCli(state, PASSWORD, 'GET', 'kept');
+      return v === 'across-restarts' ? v : null;
+    });
+    expect(value).toBe('across-restarts');
   });
 
   it('removeDataService with the volume leaves no service, task container, secret or volume', async () => {

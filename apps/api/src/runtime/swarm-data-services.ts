@@ -51,7 +51,8 @@ export async function startDataService(ctx: SwarmDataContext, spec: DataServiceS
     return (await findDataService(ctx, spec.app, spec.service)) ?? stateOf(existing, []);
   }
   await ctx.ensureNetwork(spec.app);
-  const node = await chooseDataNode(ctx);
+  // A volume kept from an earlier service of that name (removed without its volume) decides the node.
+  const node = (await nodeHoldingVolume(ctx, name)) ?? (await chooseDataNode(ctx));
   const labels = { ...spec.labels, ...ctx.labels, [LABEL.app]: spec.app, [LABEL.service]: spec.service, [LABEL.data]: spec.type };
   const secrets: Dockerode.SecretReference[] = [];
   if (spec.file) {
@@ -121,10 +122,10 @@ export async function listDataServices(ctx: SwarmDataContext, app: string): Prom
 }
 
 /**
- * Removes the service, then its secrets, and with `volume` the volume on the
- * node it was pinned to (through that node's engine, once the service's
- * containers there are gone). Without the service, the volume is looked for on
- * every node.
+ * Removes the service and waits until each of its tasks ended (the server
+ * stopped), then removes its secrets, and with `volume` the volume on the node
+ * it was pinned to (through that node's engine, once the service's containers
+ * there are gone). Without the service, the volume is looked for on every node.
  */
 export async function removeDataService(ctx: SwarmDataContext, app: string, service: string, opts: { volume: boolean }): Promise<void> {
   const name = dataServiceName(ctx.platform, app, service);
@@ -132,9 +133,21 @@ export async function removeDataService(ctx: SwarmDataContext, app: string, serv
   const ours = info !== undefined && ownedBy(info.Spec?.Labels ?? {}, ctx.labels);
   const pinned = ours ? info.Spec?.Labels?.[NODE_LABEL] : undefined;
   // Checked before anything is removed, so a missing engine changes nothing.
-  const nodes = opts.volume ? (pinned ? [pinned] : await readyNodeNames(ctx)) : [];
+  const nodes = opts.volume ? (pinned ? [pinned] : await nodeNames(ctx)) : [];
   const engines = nodes.map((node) => ({ node, docker: engineOf(ctx, node) }));
-  if (ours) await engineUnless404(ctx.docker.getService(info.ID).remove());
+  if (ours) {
+    await engineUnless404(ctx.docker.getService(info.ID).remove());
+    // Until its tasks are shut down, the server still runs on the volume: a new service must not start on it yet.
+    // (The service filter refuses a removed service; task names start with the service's name.)
+    await waitUntil(
+      async () => {
+        const tasks = (await engine(ctx.docker.listTasks({ filters: { name: [name] } }))) as (SwarmTaskInfo & { ServiceID?: string })[];
+        return tasks.every((t) => t.ServiceID !== info.ID || ENDED.has(t.Status?.State ?? ''));
+      },
+      60_000,
+      `the tasks of ${name} to end`,
+    );
+  }
   await removeSecrets(ctx, app, service);
   for (const { docker } of engines) {
     await waitUntil(async () => (await engine(docker.listContainers({ all: true, filters: { label: [`${SWARM_SERVICE_LABEL}=${name}`] } }))).length === 0, 60_000, `the containers of ${name} to go`);
@@ -185,6 +198,9 @@ export interface SwarmTaskInfo {
   Version?: { Index?: number };
   Status?: { Timestamp?: string; State?: string; Err?: string; ContainerStatus?: { ContainerID?: string; ExitCode?: number } };
 }
+
+/** A task's error when its node has no such image and cannot pull it. */
+const IMAGE_MISSING = /no such image|manifest unknown|manifest for \S+ not found|pull access denied|repository does not exist/i;
 
 /** States of a task that ended. */
 const ENDED = new Set(['complete', 'failed', 'shutdown', 'rejected', 'orphaned', 'remove']);
@@ -241,7 +257,7 @@ async function scale(ctx: SwarmDataContext, info: Dockerode.Service, replicas: n
     await ctx.docker.getService(info.ID).update({ ...spec, version: info.Version?.Index } as never);
   } catch (err) {
     // Another pass updated it first (out of sequence): that one scaled it.
-    if (statusCodeOf(err) !== 500 || !/update out of sequence/.test(String((err as Error).message))) throw toEngineError(err);
+    if (!/out of sequence/.test(String((err as Error).message))) throw toEngineError(err);
   }
 }
 
@@ -259,9 +275,34 @@ async function chooseDataNode(ctx: SwarmDataContext): Promise<string> {
   return node;
 }
 
-async function readyNodeNames(ctx: SwarmDataContext): Promise<string[]> {
+/**
+ * The node whose engine has this platform's volume of that name, or undefined.
+ * Only ready nodes whose engine the platform has (engineFor) are looked at: a
+ * kept volume on a node that is down is not found. A volume of that name that
+ * is not ours is refused, as the docker driver does.
+ */
+async function nodeHoldingVolume(ctx: SwarmDataContext, name: string): Promise<string | undefined> {
+  for (const node of await nodeNames(ctx, 'ready')) {
+    const docker = ctx.engineFor(node);
+    if (!docker) continue;
+    const volume = await engineUnless404(docker.getVolume(name).inspect());
+    if (!volume) continue;
+    if (!ownedBy(volume.Labels ?? {}, ctx.labels)) {
+      throw new PaasError('DEPLOY_FAILED', `a volume named ${name} exists on node ${node} and is not this platform's`, { hint: `remove or rename it with docker volume rm on ${node}` });
+    }
+    return node;
+  }
+  return undefined;
+}
+
+/** Host names of the swarm's nodes (of those in that state), sorted. */
+async function nodeNames(ctx: SwarmDataContext, state?: string): Promise<string[]> {
   const nodes = (await engine(ctx.docker.listNodes())) as SwarmNodeInfo[];
-  return nodes.map((n) => n.Description?.Hostname ?? '').filter((n) => n !== '');
+  return nodes
+    .filter((n) => state === undefined || n.Status?.State === state)
+    .map((n) => n.Description?.Hostname ?? '')
+    .filter((n) => n !== '')
+    .sort();
 }
 
 function engineOf(ctx: SwarmDataContext, node: string): Dockerode {
@@ -365,7 +406,7 @@ async function firstTask(ctx: SwarmDataContext, name: string, id: string, image:
     if (!info) throw new PaasError('SERVICE_NOT_READY', `${name} disappeared right after it was created`);
     const tasks = await tasksOf(ctx, id);
     const state = stateOf(info, tasks);
-    const failed = tasks.find((t) => ENDED.has(t.Status?.State ?? '') && /no such image|not found|manifest unknown|pull access denied/i.test(t.Status?.Err ?? ''));
+    const failed = tasks.find((t) => ENDED.has(t.Status?.State ?? '') && IMAGE_MISSING.test(t.Status?.Err ?? ''));
     if (failed) {
       const labels = info.Spec?.Labels ?? {};
       await engineUnless404(ctx.docker.getService(id).remove()).catch(() => undefined);
