@@ -102,6 +102,8 @@ export async function startDataService(ctx: SwarmDataContext, spec: DataServiceS
       const other = await findDataService(ctx, spec.app, spec.service);
       if (other) return other;
     }
+    // The secret made for it has no service to use it.
+    if (spec.file) await removeSecrets(ctx, spec.app, spec.service).catch(() => undefined);
     throw toEngineError(err);
   }
   const state = await firstTask(ctx, name, created.id, spec.image);
