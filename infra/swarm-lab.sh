@@ -7,6 +7,10 @@
 #   infra/swarm-lab.sh status [--json]  each node's engine and swarm state;
 #                                     exit 0 when every node is ready, 1 otherwise
 #   infra/swarm-lab.sh env            the export line for the manager's engine
+#   infra/swarm-lab.sh kill-node I     node I dies as a machine does: every process of
+#                                     it killed (SIGKILL), its link to the switch down
+#   infra/swarm-lab.sh start-node I    node I boots again: link up, dockerd started
+#                                     (it rejoins the swarm from its own state)
 #   PAAS_LAB_NODES    how many nodes, 1 to 9 (default 2): one manager, the rest workers
 #   PAAS_LAB_SUBNET   the lab's /24 (default 10.213.0.0/24): .1 the host, .11, .12, … the nodes
 #   PAAS_LAB_DIR      the lab's state (default /var/lib/paas-lab)
@@ -61,7 +65,7 @@ detail() { echo "       $*" >&2; }
 warn() { echo " !     $*" >&2; }
 die() { echo " !     $*" >&2; exit 1; }
 
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; }
 
 # --- settings ----------------------------------------------------------------
 # A lab that is up keeps the settings it was built with (DIR/lab.env): status
@@ -497,6 +501,40 @@ cmd_status() {
   [ $ready = 1 ]
 }
 
+node_arg() {
+  load_recorded || die "no lab at $DIR (infra/swarm-lab.sh up builds one)"
+  check_settings
+  if ! [[ ${1:-} =~ ^[1-9]$ ]] || [ "$1" -gt "$NODES" ]; then die "name a node number from 1 to $NODES (it is ${1:-nothing})"; fi
+}
+
+cmd_kill_node() {
+  node_arg "${1:-}"
+  need_root kill-node
+  local i=$1 pids
+  ip -n "$SWITCH" link set "$(node_name "$i")" down
+  # Killed twice: the first round can race with a process forking.
+  for _ in 1 2; do
+    pids=$(node_pids "$i" | sort -u)
+    # shellcheck disable=SC2086
+    [ -z "$pids" ] || kill -KILL $pids 2>/dev/null || true
+    sleep 0.2
+  done
+  step "$(node_name "$i") is dead (its processes killed, its link down)"
+}
+
+cmd_start_node() {
+  node_arg "${1:-}"
+  need_root start-node
+  local i=$1
+  ip -n "$SWITCH" link set "$(node_name "$i")" up
+  if engine_up "$i"; then step "$(node_name "$i") runs already"; return 0; fi
+  # A dead engine's exec-root was a tmpfs of its mount namespace, gone with it; its data-root is kept.
+  rm -f "$(node_dir "$i")/docker.sock" "$(node_dir "$i")/docker.pid"
+  start_engine "$i"
+  wait_engine "$i" || die "$(node_name "$i") did not start again"
+  step "$(node_name "$i") is up again"
+}
+
 cmd_env() {
   load_recorded || die "no lab at $DIR (infra/swarm-lab.sh up builds one)"
   check_settings
@@ -508,6 +546,8 @@ case ${1:-} in
   down) shift; [ $# -eq 0 ] || die "down takes no arguments"; cmd_down ;;
   status) shift; cmd_status "$@" ;;
   env) shift; cmd_env ;;
+  kill-node) shift; cmd_kill_node "$@" ;;
+  start-node) shift; cmd_start_node "$@" ;;
   -h|--help|help) usage ;;
   '') usage >&2; exit 2 ;;
   *) echo " !     unknown command $1 (infra/swarm-lab.sh --help)" >&2; exit 2 ;;

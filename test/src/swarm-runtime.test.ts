@@ -169,4 +169,75 @@ describe('PAAS_RUNTIME=swarm on a two-node lab', () => {
     expect(oneOff.code, oneOff.stderr).toBe(0);
     expect(oneOff.stdout).toContain('"PAAS_APP"');
   });
+
+  it('a node that dies under load: only requests in flight to it fail, its instances start again on the other node; it returns ready', async () => {
+    const before = await ps();
+    const onWorker = before.filter((i) => (i.address ?? '').startsWith(`${PREFIX}.12:`)).map((i) => i.name);
+    expect(onWorker.length).toBeGreaterThan(0);
+    const load = startLoad(p.routerPort, HOST, { concurrency: 4, intervalMs: 40, maxMs: 120_000, maxRequests: 20_000 });
+    let killedAt = 0;
+    let movedAt = 0;
+    try {
+      await new Promise((r) => setTimeout(r, 2_000));
+      killedAt = Date.now();
+      const killed = await lab('kill-node', '2');
+      expect(killed.code, killed.stderr).toBe(0);
+      // Swarm marks the node down and starts its tasks on the manager's node; paas ps shows them there.
+      await expect.poll(async () => {
+        const now = await ps();
+        return now.filter((i) => i.state === 'healthy' && (i.address ?? '').startsWith(`${PREFIX}.11:`)).length;
+      }, { timeout: 90_000, interval: 1_000 }).toBe(4);
+      movedAt = Date.now();
+      await new Promise((r) => setTimeout(r, 3_000));
+    } finally {
+      await load.stop();
+    }
+    const startedAt = killedAt - 2_000;
+    const failures = load.report.failures;
+    const window = failures.length === 0 ? 0 : Math.max(...failures.map((f) => f.at)) - (killedAt - (startedAt));
+    console.log(`node death: ${failures.length} failed of ${load.report.sent} (${JSON.stringify([...new Set(failures.map((f) => f.status))])}), last failure ${window} ms after the kill; all 4 instances healthy on the other node ${movedAt - killedAt} ms after it`);
+    // Only what was in flight to the dead node fails (at most one request per load loop), and nothing after the router learned.
+    expect(failures.length).toBeLessThanOrEqual(4);
+    expect(window).toBeLessThan(15_000);
+    expect(load.report.ok).toBeGreaterThan(200);
+
+    const back = await lab('start-node', '2');
+    expect(back.code, back.stderr).toBe(0);
+    await expect.poll(async () => {
+      const r = await onNode(1, 'node', 'ls', '--format', '{{.Hostname}} {{.Status}}');
+      return r.stdout.includes(`${NAME}-2 Ready`);
+    }, { timeout: 60_000, interval: 1_000 }).toBe(true);
+  });
+
+  it('a data service is pinned to its node, says so, and keeps its data across a push and a restart of that node', async () => {
+    const hits = await copyApp('test/fixtures/redis-envjson');
+    expect((await p.paas(['create', 'hits'], { cwd: hits })).code).toBe(0);
+    const first = await p.paas(['push'], { cwd: hits });
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    const count = async (): Promise<string> => (await getVia(p.routerPort, 'hits.localhost')).body.trim();
+    expect(await count()).toBe('hits: 1');
+    expect(await count()).toBe('hits: 2');
+    const info = await p.paas(['info', 'cache', '--json'], { cwd: hits });
+    expect(info.code, info.stderr).toBe(0);
+    const cache = JSON.parse(info.stdout) as { name: string; node?: string };
+    expect(cache.node).toMatch(new RegExp(`^${NAME}-[12]$`));
+    const text = await p.paas(['info'], { cwd: hits });
+    expect(text.stdout).toMatch(new RegExp(`cache .*${cache.node} \\(pinned\\)`));
+    const constraint = await onNode(1, 'service', 'inspect', '--format', '{{json .Spec.TaskTemplate.Placement.Constraints}}', `paas-${(await readFile(join(p.home, 'platform-id'), 'utf8')).trim()}-hits-cache-data`);
+    expect(constraint.stdout).toContain(`node.hostname==${cache.node}`);
+
+    await writeFile(join(hits, 'CHANGED'), 'yes\n');
+    const second = await p.paas(['push'], { cwd: hits });
+    expect(second.code, second.stdout + second.stderr).toBe(0);
+    expect(await count()).toBe('hits: 3');
+
+    const i = cache.node === `${NAME}-1` ? '1' : '2';
+    expect((await lab('kill-node', i)).code).toBe(0);
+    expect((await lab('start-node', i)).code).toBe(0);
+    // Back on its node, on its volume: the count goes on.
+    await expect.poll(async () => count().catch(() => ''), { timeout: 120_000, interval: 1_000 }).toMatch(/^hits: \d+$/);
+    const after = Number((await count()).split(' ')[1]);
+    expect(after).toBeGreaterThanOrEqual(4);
+  });
 });
+

@@ -38,7 +38,6 @@ export async function openMultiNode(
   }
   log(`swarm: release images go through ${platform ? "the platform's registry" : 'the registry'} at ${target.address}`);
   const engines = new Map([...config.swarmEngines].map(([name, url]) => [name, engineClient(url)] as const));
-  const nodeEngines = [manager, ...[...config.swarmEngines].filter(([, url]) => url !== config.swarmManager).map(([name]) => engines.get(name) as Dockerode)];
   const runtime = new SwarmRuntime(manager, {
     platformId,
     builder: docker,
@@ -47,7 +46,12 @@ export async function openMultiNode(
     publishImage: async (ref, app, service) => {
       const pushed = await pushImage(docker, ref, { registry: target, platform: platformId, app, service });
       // Pulled on every node the API reaches before any task needs it: a task then starts at once, and a node that cannot pull fails the deploy here, clearly.
-      const pulls = await Promise.all(nodeEngines.map((node) => pullOnNode(node, pushed.ref)));
+      // Nodes that are down are skipped: Swarm places nothing there, and one that returns pulls what its tasks need.
+      const ready = new Set(((await manager.listNodes()) as { Description?: { Hostname?: string }; Status?: { State?: string } }[])
+        .filter((n) => n.Status?.State === 'ready')
+        .map((n) => n.Description?.Hostname ?? ''));
+      const targets = [manager, ...[...engines].filter(([name]) => ready.has(name) && config.swarmEngines.get(name) !== config.swarmManager).map(([, e]) => e)];
+      const pulls = await Promise.all(targets.map((node) => pullOnNode(node, pushed.ref)));
       const sent = pushed.layers.filter((l) => l.bytes > 0).length;
       const fetched = pulls.reduce((n, pull) => n + pull.layers.filter((l) => l.bytes > 0).length, 0);
       log(`swarm: ${app} ${service} image is ${pushed.ref} (${sent} layers pushed in ${pushed.ms} ms; ${fetched} pulled by ${pulls.length} nodes in ${Math.max(0, ...pulls.map((x) => x.ms))} ms)`);

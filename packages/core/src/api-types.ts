@@ -216,6 +216,8 @@ export interface DataServiceInfo {
   createdAt: string;
   /** The variables every code instance gets for this service. */
   env: Record<string, string>;
+  /** On Swarm: the node holding its volume, which it is pinned to (moving it is not supported yet). */
+  node?: string;
 }
 
 /** POST /v1/apps/:app/services/:service/restore answers this once the dump is loaded. */

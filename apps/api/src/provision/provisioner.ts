@@ -335,6 +335,7 @@ function info(row: DataServiceRow, all: DataServiceRow[], state: DataServiceStat
     url: vars[`${row.name.toUpperCase()}_URL`] ?? '',
     createdAt: row.createdAt.toISOString(),
     env: vars,
+    ...(state?.node ? { node: state.node } : {}),
   };
 }
 

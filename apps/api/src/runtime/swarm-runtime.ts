@@ -10,6 +10,7 @@ import { engine, engineUnless404, statusCodeOf, toEngineError } from './engine-e
 import { toEnvList } from './env-list.js';
 import { APP_HOME, APP_UID } from './environment-archive.js';
 import { execInInstance } from './exec-instance.js';
+import * as data from './swarm-data-services.js';
 import { pullOnNode } from '../images/distribute.js';
 import { LogFrameParser, sinceParam } from './log-frames.js';
 import { LABEL, containerName, instanceName, networkName } from './names.js';
@@ -60,7 +61,7 @@ export class SwarmRuntime implements Runtime {
   private readonly images: DockerRuntime;
   private readonly published = new Map<string, Promise<string>>();
   private nodeCache: { at: number; nodes: Promise<Map<string, NodeAddress>> } | undefined;
-  private managerNode: Promise<string> | undefined;
+  private managerNode: Promise<{ id: string; name: string }> | undefined;
 
   constructor(private readonly docker: Dockerode, private readonly opts: SwarmRuntimeOptions) {
     this.platform = opts.platformId;
@@ -285,7 +286,30 @@ export class SwarmRuntime implements Runtime {
     const svc = await this.service(id);
     if (!svc || svc.Spec.Labels?.[LABEL.managed] !== '1') return null;
     const [tasks, nodes] = await Promise.all([this.tasksOf(svc.ID), this.nodes()]);
-    return toSwarmInstanceState(svc, tasks, nodes);
+    return this.withPorts(svc, tasks, toSwarmInstanceState(svc, tasks, nodes), nodes);
+  }
+
+  /**
+   * A task keeps running on its node while the manager restarts, but the
+   * manager that comes back may know it without its published ports (an
+   * empty PortStatus): they are read from the task's container then.
+   */
+  private async withPorts(svc: SwarmService, tasks: SwarmTask[], state: InstanceState, nodes: Map<string, NodeAddress>): Promise<InstanceState> {
+    const wanted = ((svc.Spec as { EndpointSpec?: { Ports?: { TargetPort: number }[] } }).EndpointSpec?.Ports ?? []).map((p) => p.TargetPort);
+    if (!state.running || wanted.every((p) => state.addresses[p] !== undefined)) return state;
+    const task = runningTask(tasks);
+    const where = task?.NodeID === undefined ? undefined : nodes.get(task.NodeID);
+    const container = task?.Status.ContainerStatus?.ContainerID;
+    if (!task?.NodeID || !where || !container) return state;
+    const docker = await this.engineOf(task.NodeID, where.name).catch(() => undefined);
+    const info = docker ? await engineUnless404(docker.getContainer(container).inspect()).catch(() => undefined) : undefined;
+    const addresses = { ...state.addresses };
+    for (const [key, bindings] of Object.entries(info?.NetworkSettings?.Ports ?? {})) {
+      const [port, proto] = key.split('/');
+      const host = bindings?.find((b) => b.HostPort)?.HostPort;
+      if (proto === 'tcp' && host) addresses[Number(port)] = { host: where.address, port: Number(host) };
+    }
+    return { ...state, addresses };
   }
 
   async listInstances(filter: { app?: string; service?: string; release?: string }): Promise<InstanceState[]> {
@@ -298,8 +322,8 @@ export class SwarmRuntime implements Runtime {
     const [tasks, nodes] = await Promise.all([engine(this.docker.listTasks()) as Promise<SwarmTask[]>, this.nodes()]);
     const byService = new Map<string, SwarmTask[]>();
     for (const t of tasks) byService.set(t.ServiceID, [...(byService.get(t.ServiceID) ?? []), t]);
-    return services
-      .map((s) => toSwarmInstanceState(s, byService.get(s.ID) ?? [], nodes))
+    const states = await Promise.all(services.map((s) => this.withPorts(s, byService.get(s.ID) ?? [], toSwarmInstanceState(s, byService.get(s.ID) ?? [], nodes), nodes)));
+    return states
       .sort((a, b) => a.service.localeCompare(b.service) || a.index - b.index || a.release.localeCompare(b.release));
   }
 
@@ -314,10 +338,22 @@ export class SwarmRuntime implements Runtime {
     return { docker: await this.engineOf(task.NodeID, node), container, node };
   }
 
-  private async engineOf(nodeId: string, name: string): Promise<Dockerode> {
-    this.managerNode ??= engine(this.docker.info()).then((i) => (i as { Swarm?: { NodeID?: string } }).Swarm?.NodeID ?? '');
+  /** The manager's own node: its id and host name. */
+  private manager(): Promise<{ id: string; name: string }> {
+    this.managerNode ??= engine(this.docker.info()).then((i) => {
+      const info = i as { Name?: string; Swarm?: { NodeID?: string } };
+      return { id: info.Swarm?.NodeID ?? '', name: info.Name ?? '' };
+    });
     this.managerNode.catch(() => (this.managerNode = undefined));
-    if ((await this.managerNode) === nodeId) return this.docker;
+    return this.managerNode;
+  }
+
+  private async managerName(): Promise<string> {
+    return (await this.manager()).name;
+  }
+
+  private async engineOf(nodeId: string, name: string): Promise<Dockerode> {
+    if ((await this.manager()).id === nodeId) return this.docker;
     const other = this.engines.get(name);
     if (other) return other;
     throw new PaasError('ENGINE_UNAVAILABLE', `the API cannot reach the engine of node ${name}`, {
@@ -493,20 +529,34 @@ export class SwarmRuntime implements Runtime {
     }
   }
 
-  startDataService(_spec: DataServiceSpec): Promise<DataServiceState> {
-    return Promise.reject(new PaasError('DEPLOY_FAILED', 'data services are not available on swarm yet'));
+  /** Data services: one-replica services pinned to the node that holds their volume (swarm-data-services.ts). */
+  private async dataContext(app: string, service: string): Promise<data.SwarmDataContext> {
+    const managerName = await this.managerName();
+    return {
+      docker: this.docker,
+      platform: this.platform,
+      labels: this.labels,
+      logConfig: { Type: this.logDriver.Name, Config: this.logDriver.Options },
+      ensureNetwork: (a) => this.ensureNetwork(a),
+      resolveImage: (ref) => this.publish(ref, app, service),
+      engineFor: (node) => (node === managerName ? this.docker : this.engines.get(node)),
+    };
   }
 
-  async findDataService(_app: string, _service: string): Promise<DataServiceState | null> {
-    return null;
+  async startDataService(spec: DataServiceSpec): Promise<DataServiceState> {
+    return data.startDataService(await this.dataContext(spec.app, spec.service), spec);
   }
 
-  async listDataServices(_app: string): Promise<DataServiceState[]> {
-    return [];
+  async findDataService(app: string, service: string): Promise<DataServiceState | null> {
+    return data.findDataService(await this.dataContext(app, service), app, service);
   }
 
-  async removeDataService(_app: string, _service: string, _opts: { volume: boolean }): Promise<void> {
-    return undefined;
+  async listDataServices(app: string): Promise<DataServiceState[]> {
+    return data.listDataServices(await this.dataContext(app, ''), app);
+  }
+
+  async removeDataService(app: string, service: string, opts: { volume: boolean }): Promise<void> {
+    return data.removeDataService(await this.dataContext(app, service), app, service, opts);
   }
 
   removeAppImages(app: string, keep?: readonly string[]): Promise<number> {

@@ -41,9 +41,14 @@ function statusText(s: DataServiceInfo): string {
 
 /** NAME TYPE STATUS ADDRESS LOGIN URL, the password masked unless shown on purpose. */
 export function dataServiceRows(services: DataServiceInfo[], showSecrets: boolean): string[][] {
+  // On Swarm each data service is pinned to the node holding its volume: NODE says which.
+  const nodes = services.some((s) => s.node !== undefined);
   return [
-    ['NAME', 'TYPE', 'STATUS', 'ADDRESS', 'LOGIN', 'URL'],
-    ...services.map((s) => [s.name, s.type, statusText(s), `${s.host}:${s.port}`, s.login, maskSecret(s.url, s.password, showSecrets)]),
+    ['NAME', 'TYPE', 'STATUS', 'ADDRESS', 'LOGIN', 'URL', ...(nodes ? ['NODE'] : [])],
+    ...services.map((s) => [
+      s.name, s.type, statusText(s), `${s.host}:${s.port}`, s.login, maskSecret(s.url, s.password, showSecrets),
+      ...(nodes ? [s.node ? `${s.node} (pinned)` : '-'] : []),
+    ]),
   ];
 }
 
@@ -60,6 +65,7 @@ function printDataService(ctx: Context, app: string, s: DataServiceInfo, showSec
     ['Database:', s.database === '' ? '-' : s.database],
     ['URL:', secret(s.url)],
     ['Created:', s.createdAt],
+    ...(s.node ? [['Node:', `${s.node} (pinned: its volume is there)`]] : []),
   ];
   for (const line of table(rows)) ctx.out.line(line);
   ctx.out.line();
