@@ -37,6 +37,8 @@ export interface InstanceInfo {
   exitCode: number | null;
   /** Where the router reaches it (http services). */
   address?: string;
+  /** The node it runs on (only on a multi-node platform). */
+  node?: string;
   /** Only from GET …/ps: percent of one CPU and bytes of memory now. */
   cpuPercent?: number;
   memoryBytes?: number;
