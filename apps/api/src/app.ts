@@ -8,6 +8,7 @@ import { registerCertRoutes } from './routes/certs.js';
 import { registerDomainRoutes } from './routes/domains.js';
 import { registerHttpsRoutes } from './routes/https.js';
 import { registerLogRoutes } from './routes/logs.js';
+import { registerNodeRoutes } from './routes/nodes.js';
 import { registerOperateRoutes } from './routes/operate.js';
 import { registerServiceRoutes } from './routes/services.js';
 import { registerPushRoutes } from './routes/pushes.js';
@@ -52,6 +53,7 @@ export function buildApp(p: Platform, opts: { logger?: boolean } = {}): FastifyI
     registerDomainRoutes(routes, p);
     registerHttpsRoutes(routes, p);
     registerCertRoutes(routes, p);
+    registerNodeRoutes(routes, p);
   });
   return app;
 }

@@ -97,7 +97,7 @@ export class ApiClient {
       for await (const value of readNdjson(res)) {
         const event = value as PushEvent;
         yield event;
-        if (event.type === 'error' || event.type === 'converged' || event.type === 'done' || event.type === 'env.stored') {
+        if (event.type === 'error' || event.type === 'converged' || event.type === 'done' || event.type === 'env.stored' || event.type === 'node.drained') {
           finished = true;
           return;
         }

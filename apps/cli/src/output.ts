@@ -76,11 +76,14 @@ export class Output {
   }
 }
 
-/** Left-aligned columns, two spaces apart. */
+/** How wide a cell shows: without the colour codes paint() adds. */
+const shown = (cell: string): number => cell.replace(/\u001b\[\d+m/g, '').length;
+
+/** Left-aligned columns, two spaces apart (painted cells line up too). */
 export function table(rows: string[][]): string[] {
   const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ').trimEnd());
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, shown(cell))));
+  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell + ' '.repeat((widths[i] ?? 0) - shown(cell)))).join('  ').trimEnd());
 }
 
 export function formatBytes(n: number): string {

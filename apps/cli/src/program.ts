@@ -11,6 +11,7 @@ import { registerInfo } from './commands/info.js';
 import { registerLink } from './commands/link.js';
 import { registerLogin } from './commands/login.js';
 import { registerLogs } from './commands/logs.js';
+import { registerNodes } from './commands/nodes.js';
 import { registerOpen } from './commands/open.js';
 import { registerPs } from './commands/ps.js';
 import { registerPush } from './commands/push.js';
@@ -82,6 +83,7 @@ Examples:
   registerCerts(program, ctx);
   registerDomain(program, ctx);
   registerHttps(program, ctx);
+  registerNodes(program, ctx);
   return program;
 }
 

@@ -37,6 +37,8 @@ export interface InstanceInfo {
   exitCode: number | null;
   /** Where the router reaches it (http services). */
   address?: string;
+  /** The node it runs on (only on a multi-node platform). */
+  node?: string;
   /** Only from GET …/ps: percent of one CPU and bytes of memory now. */
   cpuPercent?: number;
   memoryBytes?: number;
@@ -103,6 +105,8 @@ export type PushEvent =
   | { type: 'env.stored'; set: string[]; unset: string[]; note: string }
   /** The end of a scale or restart: the scale now in force. */
   | { type: 'converged'; release: string; scale: Record<string, number> }
+  /** The end of `paas nodes drain`: the node is set to drain; `moved`: the instances replaced elsewhere, as `blog/www.1`. */
+  | { type: 'node.drained'; node: string; moved: string[] }
   | { type: 'error'; error: ErrorBody; logs?: string[] };
 
 /** PATCH /v1/apps/:app/env (`deploy: false`: store for the next push). GET answers AppEnv. */
@@ -121,6 +125,30 @@ export interface RollbackRequest { to?: string }
 export interface ScaleRequest { scale: Record<string, number> }
 /** POST /v1/apps/:app/restart: a service, or one instance of it. */
 export interface RestartRequest { service: string; index?: number }
+
+/** One machine of a multi-node platform: GET /v1/nodes (admin only). */
+export interface NodeListing {
+  /** The node's host name: what `paas nodes drain NODE` takes. */
+  name: string;
+  id: string;
+  address: string;
+  role: 'manager' | 'worker';
+  leader: boolean;
+  /** ready, down, unknown, disconnected (the engine's word). */
+  state: string;
+  /** active, pause, drain. */
+  availability: string;
+  cpus: number;
+  memoryBytes: number;
+  engineVersion: string;
+  /** Instances of this platform's apps running there. */
+  instances: number;
+  /** Data services pinned there. */
+  dataServices: number;
+}
+export interface NodeList { nodes: NodeListing[] }
+/** GET /v1/nodes/join-command */
+export interface JoinCommand { command: string }
 
 /** Router control plane: PUT /routes replaces the whole table atomically. */
 export interface RouteTarget {

@@ -60,6 +60,8 @@ export interface ConvergeOptions {
   emit?: Emit;
   /** Start at most this many at once (restart rolls one by one). */
   parallel?: number;
+  /** Nodes the new instances must not be placed on (`paas nodes drain`). */
+  avoidNodes?: string[];
 }
 
 /**
@@ -103,12 +105,12 @@ export class Deployer {
     const retire = current.filter((i) => !keptIds.has(i.id));
     const missing: number[] = [];
     for (let index = 1; index <= want; index++) if (!seen.has(index)) missing.push(index);
-    const started = await this.startInstances(release, service, missing, opts.emit, opts.parallel);
+    const started = await this.startInstances(release, service, missing, opts.emit, opts.parallel, opts.avoidNodes);
     return { service, kept, started, retire };
   }
 
   /** Health-gated start of instances at these indexes; all or nothing. */
-  async startInstances(release: ReleaseRow, service: CodeService, indexes: number[], emit?: Emit, parallel = indexes.length): Promise<InstanceState[]> {
+  async startInstances(release: ReleaseRow, service: CodeService, indexes: number[], emit?: Emit, parallel = indexes.length, avoidNodes?: string[]): Promise<InstanceState[]> {
     const image = release.images[service.name];
     if (indexes.length > 0 && image === undefined) {
       throw new DeployError(new PaasError('DEPLOY_FAILED', `release ${release.id} has no image for ${service.name}`), []);
@@ -129,6 +131,7 @@ export class Deployer {
         limits: serviceLimits(service, this.opts.limits),
         labels: this.opts.labels,
         workerAliveMs: this.opts.workerAliveMs,
+        ...(avoidNodes?.length ? { avoidNodes } : {}),
         onCreated: (s) => {
           created.push(s);
           this.starting.add(s.id);

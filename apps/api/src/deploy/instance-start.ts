@@ -19,6 +19,8 @@ export interface StartInstanceInput {
   onState?: (instance: string, state: 'starting' | 'running' | 'healthy' | 'failed') => void;
   /** Called with the instance as soon as it exists, before it is healthy. */
   onCreated?: (state: InstanceState) => void;
+  /** Nodes it must not be placed on (a node being drained). */
+  avoidNodes?: string[];
 }
 
 const LOG_LINES = 20;
@@ -45,6 +47,7 @@ export async function startHealthyInstance(input: StartInstanceInput): Promise<I
     ports: publishedPorts(service),
     ...(input.limits ? { limits: input.limits } : {}),
     ...(input.labels ? { labels: input.labels } : {}),
+    ...(input.avoidNodes?.length ? { avoidNodes: input.avoidNodes } : {}),
   });
   input.onCreated?.(state);
   input.onState?.(name, 'running');

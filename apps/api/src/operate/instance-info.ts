@@ -40,5 +40,6 @@ export function toInstanceInfo(i: InstanceState, state: InstanceStatus, now = Da
     uptime: i.running && i.startedAt ? Math.max(0, Math.round((now - i.startedAt.getTime()) / 1000)) : null,
     exitCode: i.exitCode,
     ...(address ? { address: `${address.host}:${address.port}` } : {}),
+    ...(i.node !== undefined ? { node: i.node } : {}),
   };
 }

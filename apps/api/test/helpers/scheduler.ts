@@ -69,13 +69,12 @@ export interface Scheduler {
 
 export const APP = 'blog';
 
-/** A Deployer and Reconciler over a fake runtime, a recording router and a real PGlite store. */
-export async function scheduler(): Promise<Scheduler> {
+/** A Deployer and Reconciler over a fake runtime (a FakeRuntime unless given), a recording router and a real PGlite store. */
+export async function scheduler(runtime: FakeRuntime = new FakeRuntime()): Promise<Scheduler> {
   const dir = await pgliteDataDir();
   const store = await openStore({ dataDir: dir.dataDir });
   await store.createUser('admin', true, hashToken('t'));
   await store.createApp(APP, 'admin');
-  const runtime = new FakeRuntime();
   const router = new RecordingRouter();
   const routes = new RouteTableManager(router, { domain: 'localhost', load: (app) => loadEdges(store, app) });
   await routes.init();

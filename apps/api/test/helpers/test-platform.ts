@@ -15,9 +15,8 @@ export const quietRouter: RouterControl = {
   drain: async () => ({ drained: true, inflight: 0 }),
 };
 
-/** A Platform for HTTP tests of the API: a real store, our fake runtime, a router that accepts everything. */
-export function testPlatform(store: Store, env: NodeJS.ProcessEnv): Platform {
-  const runtime = new FakeRuntime();
+/** A Platform for HTTP tests of the API: a real store, our fake runtime (or the one given), a router that accepts everything. */
+export function testPlatform(store: Store, env: NodeJS.ProcessEnv, runtime: FakeRuntime = new FakeRuntime()): Platform {
   const routes = new RouteTableManager(quietRouter);
   const config = loadConfig(env);
   return {

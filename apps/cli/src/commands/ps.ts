@@ -14,8 +14,10 @@ export function formatUptime(seconds: number | null): string {
   return `${Math.floor(seconds / 86400)}d`;
 }
 
+/** The table of `paas ps` (and `paas info`); a NODE column only on a multi-node platform (some instance has a node). */
 export function instanceRows(instances: InstanceInfo[], withStats: boolean): string[][] {
-  const header = ['INSTANCE', 'RELEASE', 'STATE', 'RESTARTS', 'UPTIME', ...(withStats ? ['CPU', 'MEMORY'] : [])];
+  const withNode = instances.some((i) => i.node !== undefined);
+  const header = ['INSTANCE', 'RELEASE', 'STATE', 'RESTARTS', 'UPTIME', ...(withNode ? ['NODE'] : []), ...(withStats ? ['CPU', 'MEMORY'] : [])];
   return [
     header,
     ...instances.map((i) => [
@@ -24,6 +26,7 @@ export function instanceRows(instances: InstanceInfo[], withStats: boolean): str
       i.state === 'crashed' && i.exitCode !== null ? `crashed (exit ${i.exitCode})` : i.state,
       String(i.restarts),
       formatUptime(i.uptime),
+      ...(withNode ? [i.node ?? '-'] : []),
       ...(withStats
         ? [i.cpuPercent === undefined ? '-' : `${i.cpuPercent.toFixed(1)}%`, i.memoryBytes === undefined ? '-' : formatBytes(i.memoryBytes)]
         : []),
@@ -33,7 +36,7 @@ export function instanceRows(instances: InstanceInfo[], withStats: boolean): str
 
 export function registerPs(program: Command, ctx: Context): void {
   withAppOption(program.command('ps'))
-    .description('list the instances of an app with state, release, restarts, uptime, CPU and memory')
+    .description('list the instances of an app with state, release, restarts, uptime, node, CPU and memory')
     .option('--json', 'print the API answer as JSON')
     .addHelpText('after', `
 Examples:
@@ -41,7 +44,9 @@ Examples:
   $ paas ps -a blog --json
 
 States: starting, healthy, unhealthy (running but not taking traffic),
-crashed, restarting, draining (being retired after a deploy), stopped.`)
+crashed, restarting, draining (being retired after a deploy), stopped.
+On a platform of several machines (Docker Swarm) a NODE column says where
+each instance runs (paas nodes lists the machines).`)
     .action(async (opts: { app?: string; json?: boolean }) => {
       const name = await resolveApp(opts.app, ctx.cwd);
       const client = await apiClient(ctx);
