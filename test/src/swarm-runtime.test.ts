@@ -209,6 +209,37 @@ describe('PAAS_RUNTIME=swarm on a two-node lab', () => {
     }, { timeout: 60_000, interval: 1_000 }).toBe(true);
   });
 
+  it('paas nodes drain of the manager node under load: 0 failed requests, no instance left there; activate gives it back', async () => {
+    const nodes = async (): Promise<{ name: string; state: string; availability: string; role: string; instances: number }[]> => {
+      const r = await p.paas(['nodes', '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      return (JSON.parse(r.stdout) as { nodes: { name: string; state: string; availability: string; role: string; instances: number }[] }).nodes;
+    };
+    expect((await nodes()).map((n) => [n.name, n.state, n.availability])).toEqual([[`${NAME}-1`, 'ready', 'active'], [`${NAME}-2`, 'ready', 'active']]);
+    const load = startLoad(p.routerPort, HOST, { concurrency: 4, intervalMs: 40, maxMs: 240_000, maxRequests: 20_000 });
+    let drained;
+    try {
+      drained = await p.paas(['nodes', 'drain', `${NAME}-1`]);
+      await new Promise((r) => setTimeout(r, 1_000));
+    } finally {
+      await load.stop();
+    }
+    expect(drained.code, drained.stdout + drained.stderr).toBe(0);
+    expect(load.report.failures).toEqual([]);
+    expect(load.report.ok).toBeGreaterThan(50);
+    const list = await ps();
+    expect(list.map((i) => i.name).sort()).toEqual(['www.1', 'www.2', 'www.3', 'www.4']);
+    expect([...hostsOf(list)]).toEqual([`${PREFIX}.12`]);
+    const after = await nodes();
+    expect(after.find((n) => n.name === `${NAME}-1`)).toMatchObject({ availability: 'drain', instances: 0 });
+    expect(after.find((n) => n.name === `${NAME}-2`)).toMatchObject({ instances: 4 });
+    const active = await p.paas(['nodes', 'activate', `${NAME}-1`]);
+    expect(active.code, active.stderr).toBe(0);
+    expect((await nodes()).find((n) => n.name === `${NAME}-1`)?.availability).toBe('active');
+    const join = await p.paas(['nodes', 'join-command']);
+    expect(join.stdout).toMatch(new RegExp(`docker swarm join --token SWMTKN-\\S+ ${PREFIX.replace(/\./g, '\\.')}\\.11:2377`));
+  });
+
   it('a data service is pinned to its node, says so, and keeps its data across a push and a restart of that node', async () => {
     const hits = await copyApp('test/fixtures/redis-envjson');
     expect((await p.paas(['create', 'hits'], { cwd: hits })).code).toBe(0);

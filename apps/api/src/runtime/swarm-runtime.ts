@@ -11,12 +11,13 @@ import { toEnvList } from './env-list.js';
 import { APP_HOME, APP_UID } from './environment-archive.js';
 import { execInInstance } from './exec-instance.js';
 import * as data from './swarm-data-services.js';
+import { listSwarmNodes, setSwarmNodeAvailability, swarmJoinCommand } from './swarm-nodes.js';
 import { pullOnNode } from '../images/distribute.js';
 import { LogFrameParser, sinceParam } from './log-frames.js';
 import { LABEL, containerName, instanceName, networkName } from './names.js';
 import { byNewest, runningTask, swarmName, taskTrouble, toSwarmInstanceState, type NodeAddress, type SwarmService, type SwarmTask } from './swarm-state.js';
 import type {
-  DataServiceSpec, DataServiceState, ExecResult, InstanceSpec, InstanceState, InstanceStats, LogLine, LogOptions, ProcessSession, ProcessSpec, Runtime, RuntimeEvent,
+  DataServiceSpec, DataServiceState, ExecResult, InstanceSpec, InstanceState, InstanceStats, LogLine, LogOptions, NodeAvailability, NodeInfo, ProcessSession, ProcessSpec, Runtime, RuntimeEvent,
 } from './types.js';
 
 export interface SwarmRuntimeOptions {
@@ -557,6 +558,18 @@ export class SwarmRuntime implements Runtime {
 
   async removeDataService(app: string, service: string, opts: { volume: boolean }): Promise<void> {
     return data.removeDataService(await this.dataContext(app, service), app, service, opts);
+  }
+
+  listNodes(): Promise<NodeInfo[]> {
+    return listSwarmNodes(this.docker);
+  }
+
+  setNodeAvailability(node: string, availability: NodeAvailability): Promise<void> {
+    return setSwarmNodeAvailability(this.docker, node, availability);
+  }
+
+  joinCommand(): Promise<string> {
+    return swarmJoinCommand(this.docker);
   }
 
   removeAppImages(app: string, keep?: readonly string[]): Promise<number> {
