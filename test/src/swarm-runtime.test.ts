@@ -164,7 +164,7 @@ describe('PAAS_RUNTIME=swarm on a two-node lab', () => {
     const ran = await p.paas(['run', onWorker?.name ?? '', '--', 'sh', '-c', 'echo hi from $(hostname)'], { cwd: dir });
     expect(ran.code, ran.stderr).toBe(0);
     expect(ran.stdout).toMatch(/^hi from /m);
-    // The one-off form runs on the manager, on the app's overlay network.
+    // ~/environment.json is a Swarm secret, readable by the app user.
     const oneOff = await p.paas(['run', 'www', '--', 'cat', '/home/app/environment.json'], { cwd: dir });
     expect(oneOff.code, oneOff.stderr).toBe(0);
     expect(oneOff.stdout).toContain('"PAAS_APP"');
@@ -269,6 +269,17 @@ describe('PAAS_RUNTIME=swarm on a two-node lab', () => {
     await expect.poll(async () => count().catch(() => ''), { timeout: 120_000, interval: 1_000 }).toMatch(/^hits: \d+$/);
     const after = Number((await count()).split(' ')[1]);
     expect(after).toBeGreaterThanOrEqual(4);
+  });
+
+  it('paas run of a service scaled to 0: a one-off container on the manager, removed when it ends', async () => {
+    const zero = await p.paas(['scale', 'www=0'], { cwd: dir });
+    expect(zero.code, zero.stdout + zero.stderr).toBe(0);
+    const ran = await p.paas(['run', 'www', '--', 'sh', '-c', 'echo one-off $PAAS_INSTANCE; cat /home/app/environment.json | grep -c PAAS_APP'], { cwd: dir });
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(ran.stdout).toMatch(/^one-off /m);
+    expect(ran.stdout).toMatch(/^1$/m);
+    const left = await onNode(1, 'ps', '-a', '-q', '--filter', 'label=paas.oneoff=1', '--filter', `label=paas.test=${p.runId}`);
+    expect(left.stdout.trim()).toBe('');
   });
 });
 
