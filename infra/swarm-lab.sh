@@ -7,6 +7,9 @@
 #   infra/swarm-lab.sh status [--json]  each node's engine and swarm state;
 #                                     exit 0 when every node is ready, 1 otherwise
 #   infra/swarm-lab.sh env            the export line for the manager's engine
+#   infra/swarm-lab.sh paas-env       the settings of a paas platform on the lab (builds
+#                                     stay on this machine's engine; registry on the host's
+#                                     lab address, port 5000)
 #   infra/swarm-lab.sh kill-node I     node I dies as a machine does: every process of
 #                                     it killed (SIGKILL), its link to the switch down
 #   infra/swarm-lab.sh start-node I    node I boots again: link up, dockerd started
@@ -65,7 +68,7 @@ detail() { echo "       $*" >&2; }
 warn() { echo " !     $*" >&2; }
 die() { echo " !     $*" >&2; exit 1; }
 
-usage() { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; }
 
 # --- settings ----------------------------------------------------------------
 # A lab that is up keeps the settings it was built with (DIR/lab.env): status
@@ -501,6 +504,14 @@ cmd_status() {
   [ $ready = 1 ]
 }
 
+cmd_paas_env() {
+  load_recorded || die "no lab at $DIR (infra/swarm-lab.sh up builds one)"
+  check_settings
+  local i engines=""
+  for i in $(seq 1 "$NODES"); do engines="$engines${engines:+ }$(node_name "$i")=unix://$(node_sock "$i")"; done
+  echo "export PAAS_RUNTIME=swarm PAAS_SWARM_MANAGER=unix://$(node_sock 1) PAAS_SWARM_ENGINES='$engines' PAAS_REGISTRY_ADDR=$HOST_IP:5000"
+}
+
 node_arg() {
   load_recorded || die "no lab at $DIR (infra/swarm-lab.sh up builds one)"
   check_settings
@@ -546,6 +557,7 @@ case ${1:-} in
   down) shift; [ $# -eq 0 ] || die "down takes no arguments"; cmd_down ;;
   status) shift; cmd_status "$@" ;;
   env) shift; cmd_env ;;
+  paas-env) shift; cmd_paas_env ;;
   kill-node) shift; cmd_kill_node "$@" ;;
   start-node) shift; cmd_start_node "$@" ;;
   -h|--help|help) usage ;;

@@ -163,6 +163,10 @@ describe('infra/swarm-lab.sh: a two-node swarm on this machine', () => {
     expect(again.stderr).toContain(`-----> The lab ${NAME} is up (2 nodes, ${PREFIX}.0/24)`);
     expect(again.stderr).not.toContain('Building');
     expect(again.stdout).toContain(`export DOCKER_HOST=${MANAGER}`);
+    const settings = await lab('paas-env');
+    expect(settings.stdout.trim()).toBe(
+      `export PAAS_RUNTIME=swarm PAAS_SWARM_MANAGER=${MANAGER} PAAS_SWARM_ENGINES='${NAME}-1=${MANAGER} ${NAME}-2=unix://${DIR}/${NAME}-2/docker.sock' PAAS_REGISTRY_ADDR=${PREFIX}.1:5000`,
+    );
   });
 
   it('a dnsrr service with one replica per node answers from both node addresses, each with its own hostname', async () => {
