@@ -13,14 +13,12 @@
  * requests are counted with the time of the last one. Everything stays on
  * the machine and is removed at the end (the lab with infra/swarm-lab.sh down).
  */
-import { execFile } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { copyApp, writeVersion } from '../test/src/harness/app-dir.js';
 import { getVia, startLoad } from '../test/src/harness/http.js';
-import { repoRoot } from '../test/src/harness/paths.js';
+import { freePortOn, LAB_SCRIPT, run } from '../test/src/harness/lab.js';
 import { startPlatform, type Platform } from '../test/src/harness/platform.js';
 
 const pushes = Number(process.argv[2] ?? 5);
@@ -30,21 +28,9 @@ const DIR = join(tmpdir(), `paas-bench-swarm-${process.pid}`);
 const LAB_ENV = { ...process.env, PAAS_LAB_NAME: NAME, PAAS_LAB_SUBNET: `${PREFIX}.0/24`, PAAS_LAB_DIR: DIR, PAAS_LAB_NODES: '2' };
 const sock = (i: number): string => `unix://${DIR}/${NAME}-${i}/docker.sock`;
 
-function lab(...args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    execFile('bash', [join(repoRoot, 'infra', 'swarm-lab.sh'), ...args], { env: LAB_ENV, timeout: 300_000 }, (err, _out, stderr) => (err ? reject(new Error(`swarm-lab.sh ${args.join(' ')}: ${stderr}`)) : resolve()));
-  });
-}
-
-function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, host, () => {
-      const addr = srv.address();
-      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-    });
-  });
+async function lab(...args: string[]): Promise<void> {
+  const r = await run('bash', [LAB_SCRIPT, ...args], LAB_ENV, 300_000);
+  if (r.code !== 0) throw new Error(`swarm-lab.sh ${args.join(' ')}: ${r.stderr}`);
 }
 
 async function pushToLive(p: Platform, dir: string, app: string, version: string): Promise<number> {
@@ -81,7 +67,7 @@ async function main(): Promise<void> {
   let swarm: Platform | undefined;
   try {
     await lab('up');
-    registry = `${PREFIX}.1:${await freePort(`${PREFIX}.1`)}`;
+    registry = `${PREFIX}.1:${await freePortOn(`${PREFIX}.1`)}`;
     single = await startPlatform({ PAAS_STOP_GRACE_MS: '3000' });
     swarm = await startPlatform({
       PAAS_STOP_GRACE_MS: '3000',

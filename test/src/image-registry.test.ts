@@ -1,16 +1,14 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, rmdir, stat, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pullOnNode, pushImage, type PushResult } from '../../apps/api/dist/images/distribute.js';
 import { probeRegistry, PlatformRegistry, startPlatformRegistry } from '../../apps/api/dist/images/platform-registry.js';
+import { freePortOn, LAB_SCRIPT, run, type Ran } from './harness/lab.js';
 import { assertDocker, removeLabelled } from './harness/docker.js';
-import { repoRoot } from './harness/paths.js';
 
 // Images without an external registry: the platform's registry (Debian's
 // docker-registry) on the host's address of a Swarm lab of its own, an image
@@ -18,7 +16,7 @@ import { repoRoot } from './harness/paths.js';
 // then a code-only change that moves only the new layer. The lab has its own
 // name, subnet and directory; the main engine keeps everything it had (the
 // test's images carry paas.test=<run id> and are removed).
-const SCRIPT = join(repoRoot, 'infra', 'swarm-lab.sh');
+const SCRIPT = LAB_SCRIPT;
 const STACK = 'paas/stack:bookworm';
 const NAME = 'paas-e2ereg';
 const PREFIX = '10.219.78';
@@ -30,32 +28,9 @@ const NODES = [1, 2].map((i) => ({ name: `${NAME}-${i}`, ip: `${PREFIX}.${10 + i
 const main = new Docker();
 const LOCAL = `paas-e2e-${RUN}`;
 
-interface Ran {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env, timeout = 240_000): Promise<Ran> {
-  return new Promise((resolveRun) => {
-    execFile(cmd, args, { env, timeout, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
-      resolveRun({ code, stdout, stderr });
-    });
-  });
-}
 const lab = (...args: string[]): Promise<Ran> => run('bash', [SCRIPT, ...args], ENV);
 
 /** A port nothing listens on at the lab's host address. */
-function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, host, () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Builds `LOCAL:tag` on the main engine: the stack image, one file that stays, one that is the code. */
 async function build(tag: string, code: string): Promise<string> {
@@ -98,7 +73,7 @@ describe('images reach the nodes through the platform’s registry, by digest', 
     await mkdir(DIR, { recursive: true });
     const up = await lab('up');
     expect(up.code, up.stderr).toBe(0);
-    const port = await freePort(HOST_IP);
+    const port = await freePortOn(HOST_IP);
     registry = await startPlatformRegistry({ home: join(DIR, 'home'), listen: { host: HOST_IP, port } });
     address = registry.address;
     // Docker's per-registry trust, read at each connection by the main engine and the lab's (they share the host's /etc).

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -14,8 +13,8 @@ import {
 } from '../../apps/api/dist/runtime/swarm-data-services.js';
 import type { DataServiceSpec, DataServiceState } from '../../apps/api/dist/runtime/types.js';
 import { serviceDefinition } from '../../services/dist/index.js';
+import { LAB_SCRIPT, run, type Ran } from './harness/lab.js';
 import { assertDocker } from './harness/docker.js';
-import { repoRoot } from './harness/paths.js';
 
 // The Swarm driver's data services on a two-node lab of their own (name,
 // subnet and directory apart from any other lab): a redis pinned to a node,
@@ -23,7 +22,7 @@ import { repoRoot } from './harness/paths.js';
 // kept across a new task and a scale to zero, a foreign service of the same
 // name left alone, and nothing left after removal with the volume. The main
 // engine is only read from (docker save of the images).
-const SCRIPT = join(repoRoot, 'infra', 'swarm-lab.sh');
+const SCRIPT = LAB_SCRIPT;
 const NAME = 'swd';
 const PREFIX = '10.213.63';
 const DIR = '/var/lib/paas-swd';
@@ -40,19 +39,6 @@ const PASSWORD = `pw${randomBytes(8).toString('hex')}`;
 const ADMIN_PASSWORD = `adm${randomBytes(8).toString('hex')}`;
 const MIB = 1024 * 1024;
 
-interface Ran {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env, timeout = 300_000): Promise<Ran> {
-  return new Promise((resolveRun) => {
-    execFile(cmd, args, { env, timeout, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
-      resolveRun({ code, stdout, stderr });
-    });
-  });
-}
 const lab = (...args: string[]): Promise<Ran> => run('bash', [SCRIPT, ...args], ENV);
 const on = (host: string, ...args: string[]): Promise<Ran> => run('docker', ['-H', host, ...args], process.env, 60_000);
 const nodeNamed = (name: string | undefined) => {

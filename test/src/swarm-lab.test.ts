@@ -1,19 +1,18 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LAB_SCRIPT, run, type Ran } from './harness/lab.js';
 import { assertDocker } from './harness/docker.js';
-import { repoRoot } from './harness/paths.js';
 
 // infra/swarm-lab.sh for real: two Docker Engines in network namespaces of
 // their own, one swarm, a service with a replica on each node answering from
 // the host, then nothing left. The lab has a name, a subnet and a directory of
 // its own, so a lab someone else runs on this machine is never touched; the
 // main engine is only read from (docker save of the stack image).
-const SCRIPT = join(repoRoot, 'infra', 'swarm-lab.sh');
+const SCRIPT = LAB_SCRIPT;
 const STACK = 'paas/stack:bookworm';
 const NAME = 'paas-e2elab';
 const PREFIX = '10.219.77';
@@ -22,22 +21,6 @@ const ENV = { ...process.env, PAAS_LAB_NAME: NAME, PAAS_LAB_SUBNET: `${PREFIX}.0
 const MANAGER = `unix://${DIR}/${NAME}-1/docker.sock`;
 const PORT = 18080;
 
-interface Ran {
-  code: number;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env, timeout = 240_000): Promise<Ran> {
-  const started = Date.now();
-  return new Promise((resolveRun) => {
-    execFile(cmd, args, { env, timeout, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
-      resolveRun({ code, stdout, stderr, ms: Date.now() - started });
-    });
-  });
-}
 const lab = (...args: string[]): Promise<Ran> => run('bash', [SCRIPT, ...args], ENV);
 const onManager = (...args: string[]): Promise<Ran> => run('docker', ['-H', MANAGER, ...args], process.env, 60_000);
 

@@ -1,18 +1,17 @@
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listSwarmNodes, setSwarmNodeAvailability, swarmJoinCommand } from '../../apps/api/dist/runtime/swarm-nodes.js';
+import { LAB_SCRIPT, run, type Ran } from './harness/lab.js';
 import { assertDocker } from './harness/docker.js';
-import { repoRoot } from './harness/paths.js';
 
 // The Swarm driver's node functions against a real swarm: a lab of three
 // Docker Engines (infra/swarm-lab.sh) with a name, a subnet and a directory
 // of its own, so no other lab on this machine is touched. The third engine
 // leaves the swarm and joins again with the command paas prints. The main
 // engine is only read from (docker save of the stack image, by the lab).
-const SCRIPT = join(repoRoot, 'infra', 'swarm-lab.sh');
+const SCRIPT = LAB_SCRIPT;
 const STACK = 'paas/stack:bookworm';
 const NAME = 'swn';
 const PREFIX = '10.213.64';
@@ -22,19 +21,6 @@ const NODES = [1, 2, 3].map((i) => ({ name: `${NAME}-${i}`, ip: `${PREFIX}.${10 
 const manager = new Docker({ socketPath: join(DIR, `${NAME}-1`, 'docker.sock') });
 const SERVICE = 'swn-placed';
 
-interface Ran {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env, timeout = 240_000): Promise<Ran> {
-  return new Promise((resolveRun) => {
-    execFile(cmd, args, { env, timeout, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
-      resolveRun({ code, stdout, stderr });
-    });
-  });
-}
 const lab = (...args: string[]): Promise<Ran> => run('bash', [SCRIPT, ...args], ENV, 600_000);
 const on = (node: number, ...args: string[]): Promise<Ran> => run('docker', ['-H', NODES[node - 1]!.host, ...args], process.env, 60_000);
 

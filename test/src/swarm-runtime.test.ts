@@ -1,15 +1,13 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyApp, writeVersion } from './harness/app-dir.js';
+import { freePortOn, LAB_SCRIPT, run, type Ran } from './harness/lab.js';
 import { assertDocker } from './harness/docker.js';
 import { getVia, startLoad } from './harness/http.js';
-import { repoRoot } from './harness/paths.js';
 import { startPlatform, type Platform } from './harness/platform.js';
 
 // PAAS_RUNTIME=swarm for real, on a lab of infra/swarm-lab.sh (two engines
@@ -19,7 +17,7 @@ import { startPlatform, type Platform } from './harness/platform.js';
 // whose tasks publish in host mode on their node's address; the router on
 // this machine targets them there. The lab has its own name, subnet and
 // directory; the main engine's containers are not touched.
-const SCRIPT = join(repoRoot, 'infra', 'swarm-lab.sh');
+const SCRIPT = LAB_SCRIPT;
 const NAME = 'paas-e2esw';
 const PREFIX = '10.219.79';
 const HOST_IP = `${PREFIX}.1`;
@@ -29,27 +27,8 @@ const sock = (i: number): string => `unix://${DIR}/${NAME}-${i}/docker.sock`;
 const APP = 'spread';
 const HOST = `${APP}.localhost`;
 
-interface Ran { code: number; stdout: string; stderr: string }
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env, timeout = 240_000): Promise<Ran> {
-  return new Promise((resolveRun) => {
-    execFile(cmd, args, { env, timeout, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      resolveRun({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : -1, stdout, stderr });
-    });
-  });
-}
 const lab = (...args: string[]): Promise<Ran> => run('bash', [SCRIPT, ...args], LAB_ENV);
 const onNode = (i: number, ...args: string[]): Promise<Ran> => run('docker', ['-H', sock(i), ...args], process.env, 60_000);
-
-function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, host, () => {
-      const addr = srv.address();
-      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-    });
-  });
-}
 
 interface Ps { name: string; release: string; state: string; address?: string; node?: string }
 
@@ -78,7 +57,7 @@ beforeAll(async () => {
   await mkdir(DIR, { recursive: true });
   const up = await lab('up');
   expect(up.code, up.stderr).toBe(0);
-  const port = await freePort(HOST_IP);
+  const port = await freePortOn(HOST_IP);
   registryAddress = `${HOST_IP}:${port}`;
   p = await startPlatform({
     PAAS_RUNTIME: 'swarm',

@@ -126,11 +126,12 @@ export interface ScaleRequest { scale: Record<string, number> }
 /** POST /v1/apps/:app/restart: a service, or one instance of it. */
 export interface RestartRequest { service: string; index?: number }
 
-/** One machine of a multi-node platform: GET /v1/nodes (admin only). */
-export interface NodeListing {
+/** One machine of a multi-node platform, as its runtime sees it. */
+export interface NodeInfo {
   /** The node's host name: what `paas nodes drain NODE` takes. */
   name: string;
   id: string;
+  /** The address the node's tasks are reached on. */
   address: string;
   role: 'manager' | 'worker';
   leader: boolean;
@@ -141,6 +142,10 @@ export interface NodeListing {
   cpus: number;
   memoryBytes: number;
   engineVersion: string;
+}
+
+/** GET /v1/nodes (admin only): a node and what of the platform it holds. */
+export interface NodeListing extends NodeInfo {
   /** Instances of this platform's apps running there. */
   instances: number;
   /** Data services pinned there. */

@@ -6,13 +6,14 @@ import { DEFAULT_POOL, type AddressPool } from './address-pool.js';
 import { demuxFrames, splitLines } from './demux.js';
 import * as data from './docker-data-services.js';
 import { execProcess, processArgv, startOneOff } from './docker-process.js';
+import { sharedInFlight } from './in-flight.js';
 import { engine, engineUnless404, statusCodeOf, toEngineError } from './engine-errors.js';
 import { toEnvList } from './env-list.js';
 import { containerOptions, containerStats } from './container-options.js';
 import { APP_HOME, environmentArchive } from './environment-archive.js';
 import { execInInstance } from './exec-instance.js';
 import { PUBLISH_HOST, toInstanceState } from './instance-state.js';
-import { LogFrameParser, sinceParam } from './log-frames.js';
+import { LogFrameParser, logParams } from './log-frames.js';
 import { createPoolNetwork } from './pool-network.js';
 import { LABEL, containerName, instanceName, networkName } from './names.js';
 import type {
@@ -62,11 +63,7 @@ export class DockerRuntime implements Runtime {
   private readonly creatingNetworks = new Map<string, Promise<void>>();
 
   ensureNetwork(app: string): Promise<void> {
-    const inFlight = this.creatingNetworks.get(app);
-    if (inFlight) return inFlight;
-    const creating = this.createNetwork(app).finally(() => this.creatingNetworks.delete(app));
-    this.creatingNetworks.set(app, creating);
-    return creating;
+    return sharedInFlight(this.creatingNetworks, app, () => this.createNetwork(app));
   }
 
   private async createNetwork(app: string): Promise<void> {
@@ -221,13 +218,7 @@ export class DockerRuntime implements Runtime {
 
   async *logs(id: string, opts: LogOptions): AsyncIterable<LogLine> {
     const follow = opts.follow === true;
-    const params = {
-      stdout: true,
-      stderr: true,
-      timestamps: true,
-      ...(opts.tail !== undefined ? { tail: opts.tail } : {}),
-      ...(opts.since !== undefined ? { since: sinceParam(opts.since) } : {}),
-    };
+    const params = logParams(opts);
     const container = this.docker.getContainer(id);
     const parser = new LogFrameParser();
     if (!follow) {

@@ -69,3 +69,14 @@ function parseLine(raw: string, stream: 'stdout' | 'stderr'): LogLine {
 export function sinceParam(since: Date): string {
   return (since.getTime() / 1000).toFixed(3);
 }
+
+/** The engine's log query of LogOptions: both streams, with times; tail and since when given. */
+export function logParams(opts: { tail?: number; since?: Date }): { stdout: true; stderr: true; timestamps: true; tail?: number; since?: string } {
+  return {
+    stdout: true,
+    stderr: true,
+    timestamps: true,
+    ...(opts.tail !== undefined ? { tail: opts.tail } : {}),
+    ...(opts.since !== undefined ? { since: sinceParam(opts.since) } : {}),
+  };
+}

@@ -6,6 +6,7 @@ import { containerStats, DEFAULT_PIDS } from './container-options.js';
 import { demuxFrames, splitLines } from './demux.js';
 import { DockerRuntime } from './docker-runtime.js';
 import { execProcess } from './docker-process.js';
+import { sharedInFlight } from './in-flight.js';
 import { engine, engineUnless404, statusCodeOf, toEngineError } from './engine-errors.js';
 import { toEnvList } from './env-list.js';
 import { APP_HOME, APP_UID } from './environment-archive.js';
@@ -13,7 +14,7 @@ import { execInInstance } from './exec-instance.js';
 import * as data from './swarm-data-services.js';
 import { listSwarmNodes, setSwarmNodeAvailability, swarmJoinCommand } from './swarm-nodes.js';
 import { pullOnNode } from '../images/distribute.js';
-import { LogFrameParser, sinceParam } from './log-frames.js';
+import { LogFrameParser, logParams } from './log-frames.js';
 import { LABEL, containerName, instanceName, networkName } from './names.js';
 import { byNewest, runningTask, swarmName, taskTrouble, toSwarmInstanceState, type NodeAddress, type SwarmService, type SwarmTask } from './swarm-state.js';
 import type {
@@ -83,11 +84,7 @@ export class SwarmRuntime implements Runtime {
   private readonly creatingNetworks = new Map<string, Promise<void>>();
 
   ensureNetwork(app: string): Promise<void> {
-    const inFlight = this.creatingNetworks.get(app);
-    if (inFlight) return inFlight;
-    const creating = this.createNetwork(app).finally(() => this.creatingNetworks.delete(app));
-    this.creatingNetworks.set(app, creating);
-    return creating;
+    return sharedInFlight(this.creatingNetworks, app, () => this.createNetwork(app));
   }
 
   private async createNetwork(app: string): Promise<void> {
@@ -431,13 +428,7 @@ export class SwarmRuntime implements Runtime {
 
   /** The lines of all the service's tasks, on every node, through the manager. */
   async *logs(id: string, opts: LogOptions): AsyncIterable<LogLine> {
-    const params = {
-      stdout: true,
-      stderr: true,
-      timestamps: true,
-      ...(opts.tail !== undefined ? { tail: opts.tail } : {}),
-      ...(opts.since !== undefined ? { since: sinceParam(opts.since) } : {}),
-    };
+    const params = logParams(opts);
     const parser = new LogFrameParser();
     if (opts.follow !== true) {
       const raw = await engineUnless404(serviceLogs(this.docker, id, { ...params, follow: false }));

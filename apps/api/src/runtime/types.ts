@@ -1,4 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
+import type { NodeInfo } from '@paas/core';
 
 /**
  * What the scheduler needs from a container runtime (architecture.md
@@ -165,22 +166,7 @@ export interface DataServiceState {
 }
 
 /** One machine of a multi-node runtime (`paas nodes`). */
-export interface NodeInfo {
-  /** The node's host name: what `paas nodes drain NODE` takes. */
-  name: string;
-  id: string;
-  /** The address the node's tasks are reached on. */
-  address: string;
-  role: 'manager' | 'worker';
-  leader: boolean;
-  /** ready, down, unknown, disconnected (the engine's word). */
-  state: string;
-  /** active, pause, drain. */
-  availability: string;
-  cpus: number;
-  memoryBytes: number;
-  engineVersion: string;
-}
+export type { NodeInfo };
 
 export type NodeAvailability = 'active' | 'pause' | 'drain';
 
