@@ -71,6 +71,12 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
+  // An engine of the lab that died during the run says why in its log, which goes with the lab.
+  for (const i of [1, 2]) {
+    if ((await onNode(i, 'version', '--format', '{{.Server.Version}}')).code === 0) continue;
+    const log = await readFile(join(DIR, `${NAME}-${i}`, 'dockerd.log'), 'utf8').catch(() => '');
+    console.error(`${NAME}-${i}'s engine does not answer; the end of its dockerd.log:\n${log.split('\n').slice(-60).join('\n')}`);
+  }
   await p?.stop();
   await lab('down');
   await rm(DIR, { recursive: true, force: true });
@@ -170,22 +176,24 @@ describe('PAAS_RUNTIME=swarm on a two-node lab', () => {
       await new Promise((r) => setTimeout(r, 3_000));
     } finally {
       await load.stop();
+      // The node boots again whatever happened, so that a failure here leaves the lab whole for the next tests.
+      const back = await lab('start-node', '2');
+      expect(back.code, back.stderr).toBe(0);
     }
-    const startedAt = killedAt - 2_000;
-    const failures = load.report.failures;
-    const window = failures.length === 0 ? 0 : Math.max(...failures.map((f) => f.at)) - (killedAt - (startedAt));
-    console.log(`node death: ${failures.length} failed of ${load.report.sent} (${JSON.stringify([...new Set(failures.map((f) => f.status))])}), last failure ${window} ms after the kill; all 4 instances healthy on the other node ${movedAt - killedAt} ms after it`);
-    // Only what was in flight to the dead node fails (at most one request per load loop), and nothing after the router learned.
-    expect(failures.length).toBeLessThanOrEqual(4);
-    expect(window).toBeLessThan(15_000);
-    expect(load.report.ok).toBeGreaterThan(200);
-
-    const back = await lab('start-node', '2');
-    expect(back.code, back.stderr).toBe(0);
     await expect.poll(async () => {
       const r = await onNode(1, 'node', 'ls', '--format', '{{.Hostname}} {{.Status}}');
       return r.stdout.includes(`${NAME}-2 Ready`);
     }, { timeout: 60_000, interval: 1_000 }).toBe(true);
+
+    const failures = load.report.failures;
+    const loadStart = killedAt - 2_000;
+    const window = failures.length === 0 ? 0 : Math.max(...failures.map((f) => f.at)) - (killedAt - loadStart);
+    console.log(`node death: ${failures.length} failed of ${load.report.sent} (${JSON.stringify([...new Set(failures.map((f) => f.status))])}), last failure ${window} ms after the kill; all 4 instances healthy on the other node ${movedAt - killedAt} ms after it`);
+    // Only requests in flight to the dead node, or sent to it before the router ejected it, fail:
+    // a few, within the client's 10 s timeout plus the router's connect timeout.
+    expect(failures.length).toBeLessThanOrEqual(8);
+    expect(window).toBeLessThan(30_000);
+    expect(load.report.ok).toBeGreaterThan(200);
   });
 
   it('paas nodes drain of the manager node under load: 0 failed requests, no instance left there; activate gives it back', async () => {

@@ -3,7 +3,6 @@ import type Dockerode from 'dockerode';
 import type { Readable } from 'node:stream';
 import { PaasError } from '@paas/core';
 import { containerStats, DEFAULT_PIDS } from './container-options.js';
-import { demuxFrames, splitLines } from './demux.js';
 import { DockerRuntime } from './docker-runtime.js';
 import { execProcess } from './docker-process.js';
 import { sharedInFlight } from './in-flight.js';
@@ -14,7 +13,6 @@ import { execInInstance } from './exec-instance.js';
 import * as data from './swarm-data-services.js';
 import { listSwarmNodes, setSwarmNodeAvailability, swarmJoinCommand } from './swarm-nodes.js';
 import { pullOnNode } from '../images/distribute.js';
-import { LogFrameParser, logParams } from './log-frames.js';
 import { LABEL, containerName, instanceName, networkName } from './names.js';
 import { byNewest, runningTask, swarmName, taskTrouble, toSwarmInstanceState, type NodeAddress, type SwarmService, type SwarmTask } from './swarm-state.js';
 import type {
@@ -419,41 +417,82 @@ export class SwarmRuntime implements Runtime {
     await this.removeInstance(id);
   }
 
-  async tailLogs(id: string, lines: number): Promise<string[]> {
-    if (lines <= 0) return [];
-    const raw = await engineUnless404(serviceLogs(this.docker, id, { stdout: true, stderr: true, follow: false, tail: lines }));
-    if (raw === undefined) return [];
-    return splitLines(demuxFrames(raw as unknown as Buffer).toString('utf8')).slice(-lines);
+  /**
+   * The task containers of a service, oldest first, each with the engine of
+   * its node, for reading logs where they are written. Logs go through the
+   * nodes' engines rather than the manager's service logs: a service removed
+   * while the manager streams its logs can take the manager's engine down
+   * with it (seen on 20.10 under deploys).
+   */
+  private async logSources(id: string): Promise<{ docker: Dockerode; container: string }[] | null> {
+    const tasks = await this.tasksOf(id).catch((err: unknown) => (statusCodeOf(err) === 404 ? null : Promise.reject(err)));
+    if (tasks === null) return null;
+    const nodes = await this.nodes();
+    const out: { docker: Dockerode; container: string }[] = [];
+    for (const t of byNewest(tasks).reverse()) {
+      const container = t.Status.ContainerStatus?.ContainerID;
+      const node = t.NodeID === undefined ? undefined : nodes.get(t.NodeID);
+      if (!container || !t.NodeID || !node) continue;
+      const docker = await this.engineOf(t.NodeID, node.name).catch(() => undefined);
+      if (docker) out.push({ docker, container });
+    }
+    return out;
   }
 
-  /** The lines of all the service's tasks, on every node, through the manager. */
+  async tailLogs(id: string, lines: number): Promise<string[]> {
+    if (lines <= 0) return [];
+    const out: string[] = [];
+    for await (const line of this.logs(id, { tail: lines })) out.push(line.text);
+    return out.slice(-lines);
+  }
+
+  /**
+   * The lines of all the service's tasks, read from their containers on
+   * their nodes (a task on a node the API cannot reach is left out). With
+   * follow, the running task's container is followed, and the next one's
+   * after a restart, until the service is removed.
+   */
   async *logs(id: string, opts: LogOptions): AsyncIterable<LogLine> {
-    const params = logParams(opts);
-    const parser = new LogFrameParser();
-    if (opts.follow !== true) {
-      const raw = await engineUnless404(serviceLogs(this.docker, id, { ...params, follow: false }));
-      if (raw === undefined) return;
-      yield* parser.push(raw as unknown as Buffer);
-      yield* parser.end();
-      return;
+    const sources = await this.logSources(id);
+    if (sources === null) return;
+    let last: string | undefined;
+    const history: LogLine[] = [];
+    for (const source of sources) {
+      const runtime = new DockerRuntime(source.docker, { platformId: this.platform, labels: this.labels });
+      for await (const line of runtime.logs(source.container, { ...(opts.since ? { since: opts.since } : {}), ...(opts.tail !== undefined ? { tail: opts.tail } : {}) })) history.push(line);
     }
-    const stream = (await engineUnless404(serviceLogs(this.docker, id, { ...params, follow: true }))) as Readable | undefined;
-    if (stream === undefined) return;
-    const abort = (): void => void stream.destroy();
-    opts.signal?.addEventListener('abort', abort, { once: true });
-    // Swarm's log stream of a service outlives the service: end it once the service is gone.
-    const watch = setInterval(() => {
-      void this.service(id).then((s) => (s ? undefined : stream.destroy()), () => undefined);
-    }, 2_000);
-    try {
-      for await (const chunk of stream) yield* parser.push(chunk as Buffer);
-      yield* parser.end();
-    } catch (err) {
-      if (!opts.signal?.aborted && !stream.destroyed) throw toEngineError(err);
-    } finally {
-      clearInterval(watch);
-      opts.signal?.removeEventListener('abort', abort);
-      stream.destroy();
+    history.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
+    for (const line of opts.tail !== undefined ? history.slice(-opts.tail) : history) {
+      last = line.time;
+      yield line;
+    }
+    if (opts.follow !== true) return;
+    let followed: string | undefined;
+    while (!opts.signal?.aborted) {
+      const svc = await this.service(id).catch(() => undefined);
+      if (svc === null) return;
+      const task = runningTask(await this.tasksOf(id).catch(() => []));
+      const container = task?.Status.ContainerStatus?.ContainerID;
+      const node = task?.NodeID === undefined ? undefined : (await this.nodes()).get(task.NodeID);
+      const docker = task?.NodeID && node ? await this.engineOf(task.NodeID, node.name).catch(() => undefined) : undefined;
+      if (!container || !docker || container === followed) {
+        await sleep(1_000);
+        continue;
+      }
+      followed = container;
+      const runtime = new DockerRuntime(docker, { platformId: this.platform, labels: this.labels });
+      const since = last === undefined ? opts.since : new Date(Date.parse(last));
+      try {
+        for await (const line of runtime.logs(container, { follow: true, ...(since ? { since } : {}), ...(opts.signal ? { signal: opts.signal } : {}) })) {
+          // Lines already given (the engine's `since` is coarse) are skipped by their time.
+          if (last !== undefined && line.time <= last) continue;
+          last = line.time;
+          yield line;
+        }
+      } catch {
+        // The node's engine went away with its node: the task's next container, wherever Swarm starts it, is followed.
+        await sleep(1_000);
+      }
     }
   }
 
@@ -584,11 +623,6 @@ export class SwarmRuntime implements Runtime {
 async function pullMissing(docker: Dockerode, ref: string): Promise<void> {
   if (await docker.getImage(ref).inspect().then(() => true, () => false)) return;
   await pullOnNode(docker, ref);
-}
-
-/** GET /services/{id}/logs: a Buffer without follow, a stream with it (frames as a container's). */
-function serviceLogs(docker: Dockerode, id: string, params: Record<string, unknown>): Promise<unknown> {
-  return (docker.getService(id) as unknown as { logs(o: Record<string, unknown>): Promise<unknown> }).logs(params);
 }
 
 function owned(labels: Record<string, string>, ours: Record<string, string>): boolean {
