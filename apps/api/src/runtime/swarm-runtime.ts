@@ -175,7 +175,9 @@ export class SwarmRuntime implements Runtime {
             },
             // Started again wherever Swarm can, also after its node died; `paas scale` to 0 is the only stop.
             RestartPolicy: { Condition: 'any', Delay: 1e9, MaxAttempts: 0 },
-            Placement: { Constraints: (spec.avoidNodes ?? []).map((n) => `node.hostname!=${n}`) },
+            // No constraint for spec.avoidNodes: a node being drained is paused first, so Swarm places nothing
+            // there, and a constraint would stay with the instance for good (it could never go back to that
+            // node, not even when every other node died).
             Networks: [{ Target: networkName(this.platform, spec.app), Aliases: spec.aliases ?? [] }],
             LogDriver: this.logDriver,
           },

@@ -42,7 +42,11 @@ export interface InstanceSpec {
   labels?: Record<string, string>;
   /** Overrides the image's command (argv, no shell). */
   command?: string[];
-  /** Nodes the instance must not be placed on (multi-node drivers; `paas nodes drain`). */
+  /**
+   * Nodes the instance must not be placed on now (`paas nodes drain`). The
+   * swarm driver relies on the node being paused for it rather than pin the
+   * instance away from the node for good.
+   */
   avoidNodes?: string[];
 }
 
