@@ -6,6 +6,7 @@ import type { ApiConfig } from './config.js';
 import { pullOnNode, pushImage } from './images/distribute.js';
 import { openRegistry } from './images/platform-registry.js';
 import { engineClient } from './runtime/swarm-engines.js';
+import { listSwarmNodes } from './runtime/swarm-nodes.js';
 import { SwarmRuntime } from './runtime/swarm-runtime.js';
 
 /**
@@ -47,9 +48,7 @@ export async function openMultiNode(
       const pushed = await pushImage(docker, ref, { registry: target, platform: platformId, app, service });
       // Pulled on every node the API reaches before any task needs it: a task then starts at once, and a node that cannot pull fails the deploy here, clearly.
       // Nodes that are down are skipped: Swarm places nothing there, and one that returns pulls what its tasks need.
-      const ready = new Set(((await manager.listNodes()) as { Description?: { Hostname?: string }; Status?: { State?: string } }[])
-        .filter((n) => n.Status?.State === 'ready')
-        .map((n) => n.Description?.Hostname ?? ''));
+      const ready = new Set((await listSwarmNodes(manager)).filter((n) => n.state === 'ready').map((n) => n.name));
       const targets = [manager, ...[...engines].filter(([name]) => ready.has(name) && config.swarmEngines.get(name) !== config.swarmManager).map(([, e]) => e)];
       const pulls = await Promise.all(targets.map((node) => pullOnNode(node, pushed.ref)));
       const sent = pushed.layers.filter((l) => l.bytes > 0).length;

@@ -1,5 +1,13 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type Dockerode from 'dockerode';
+import { PaasError } from '@paas/core';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, runtimeSetting } from '../src/config.js';
+import { openMultiNode } from '../src/multi-node.js';
+import { requireDocker } from './helpers/docker.js';
 import { parseSwarmEngines, swarmManagerSetting } from '../src/runtime/swarm-engines.js';
 import { runningTask, swarmName, taskTrouble, toSwarmInstanceState, type SwarmService, type SwarmTask } from '../src/runtime/swarm-state.js';
 
@@ -105,5 +113,22 @@ describe('swarm settings', () => {
     expect(swarmManagerSetting('')).toBeUndefined();
     expect(swarmManagerSetting('unix:///var/lib/lab/m.sock')).toBe('unix:///var/lib/lab/m.sock');
     expect(() => swarmManagerSetting('10.0.0.1:2375')).toThrow(/PAAS_SWARM_MANAGER must be/);
+  });
+});
+
+const engine = await requireDocker();
+describe.skipIf(!engine)('PAAS_RUNTIME=swarm on an engine that is no swarm manager', () => {
+  it('refuses to start with ENGINE_UNAVAILABLE naming the setting, before any registry is made', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'paas-swarm-refused-'));
+    try {
+      const config = loadConfig({ PAAS_HOME: home, PAAS_RUNTIME: 'swarm', PAAS_REGISTRY_ADDR: '127.0.0.1:5999' });
+      const refused = await openMultiNode(config, engine as Dockerode, 'abc123', () => undefined).then(() => null, (err: unknown) => err);
+      expect(refused).toBeInstanceOf(PaasError);
+      expect((refused as PaasError).code).toBe('ENGINE_UNAVAILABLE');
+      expect((refused as PaasError).message).toMatch(/DOCKER_HOST names is not a swarm manager/);
+      expect(existsSync(join(home, 'registry'))).toBe(false);
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
   });
 });

@@ -4,6 +4,7 @@ import { PaasError } from '@paas/core';
 import { engine, engineUnless404, statusCodeOf, toEngineError } from './engine-errors.js';
 import { toEnvList } from './env-list.js';
 import { runState } from './instance-state.js';
+import { labelFilter, ownedBy } from './labels.js';
 import { LABEL, dataServiceName, networkName } from './names.js';
 import type { DataServiceSpec, DataServiceState } from './types.js';
 
@@ -143,14 +144,6 @@ function toDataState(info: Dockerode.ContainerInspectInfo): DataServiceState {
     restartCount: info.RestartCount,
     volume: mount?.Name ?? '',
   };
-}
-
-function ownedBy(labels: Record<string, string>, ours: Record<string, string>): boolean {
-  return Object.entries(ours).every(([k, v]) => labels[k] === v);
-}
-
-function labelFilter(labels: Record<string, string>): string[] {
-  return Object.entries(labels).map(([k, v]) => `${k}=${v}`);
 }
 
 async function fileArchive(name: string, body: string, owner?: { uid: number; gid: number }): Promise<Buffer> {

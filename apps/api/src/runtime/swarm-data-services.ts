@@ -3,6 +3,8 @@ import type Dockerode from 'dockerode';
 import { PaasError } from '@paas/core';
 import { engine, engineUnless404, statusCodeOf, toEngineError } from './engine-errors.js';
 import { toEnvList } from './env-list.js';
+import { demuxFrames } from './demux.js';
+import { labelFilter, ownedBy } from './labels.js';
 import { LABEL, dataServiceName, networkName } from './names.js';
 import type { DataServiceSpec, DataServiceState } from './types.js';
 
@@ -350,7 +352,7 @@ echo "$u:$g"`;
     await engine(container.start());
     const { StatusCode } = (await engine(container.wait())) as { StatusCode: number };
     const logs = (await engine(container.logs({ stdout: true, stderr: true }))) as unknown as Buffer;
-    const text = demuxText(logs);
+    const text = demuxFrames(logs).toString('utf8');
     const ids = /^(\d+):(\d+)$/m.exec(text);
     if (StatusCode !== 0 || !ids) throw new PaasError('DEPLOY_FAILED', `user ${user} is not known in image ${image}: ${text.trim().slice(-200)}`);
     return { uid: Number(ids[1]), gid: Number(ids[2]) };
@@ -359,19 +361,8 @@ echo "$u:$g"`;
   }
 }
 
-/** The text of a non-TTY container's log stream (8-byte frame headers). */
-function demuxText(buf: Buffer): string {
-  let out = '';
-  let at = 0;
-  while (at + 8 <= buf.length) {
-    const size = buf.readUInt32BE(at + 4);
-    out += buf.subarray(at + 8, at + 8 + size).toString('utf8');
-    at += 8 + size;
-  }
-  return out;
-}
-
-async function ensureSecret(ctx: SwarmDataContext, name: string, body: string, labels: Record<string, string>): Promise<{ id: string; name: string }> {
+/** The secret of that name, made with this body and labels unless it exists (a name holds a hash of its body); another platform's is refused. */
+export async function ensureSecret(ctx: Pick<SwarmDataContext, 'docker' | 'labels'>, name: string, body: string, labels: Record<string, string>): Promise<{ id: string; name: string }> {
   const found = await engineUnless404(ctx.docker.getSecret(name).inspect());
   if (found) {
     if (!ownedBy(found.Spec?.Labels ?? {}, ctx.labels)) throw new PaasError('DEPLOY_FAILED', `a Swarm secret named ${name} exists and is not this platform's`, { hint: 'remove it with docker secret rm' });
@@ -439,14 +430,6 @@ async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, what:
     if (Date.now() >= deadline) throw new PaasError('DEPLOY_FAILED', `timed out waiting for ${what}`);
     await sleep(250);
   }
-}
-
-function ownedBy(labels: Record<string, string>, ours: Record<string, string>): boolean {
-  return Object.entries(ours).every(([k, v]) => labels[k] === v);
-}
-
-function labelFilter(labels: Record<string, string>): string[] {
-  return Object.entries(labels).map(([k, v]) => `${k}=${v}`);
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -10,6 +10,7 @@ import { engine, engineUnless404, statusCodeOf, toEngineError } from './engine-e
 import { toEnvList } from './env-list.js';
 import { APP_HOME, APP_UID } from './environment-archive.js';
 import { execInInstance } from './exec-instance.js';
+import { labelFilter, ownedBy } from './labels.js';
 import * as data from './swarm-data-services.js';
 import { listSwarmNodes, setSwarmNodeAvailability, swarmJoinCommand } from './swarm-nodes.js';
 import { pullOnNode } from '../images/distribute.js';
@@ -228,17 +229,10 @@ export class SwarmRuntime implements Runtime {
     }
   }
 
-  private async createSecret(name: string, body: string, labels: Record<string, string>): Promise<{ id: string; name: string }> {
-    // Names carry a hash of the content: a retried start never meets a stale secret of the same name.
+  /** The secret of an instance: its name carries a hash of the content, so a retried start never meets a stale one. */
+  private createSecret(name: string, body: string, labels: Record<string, string>): Promise<{ id: string; name: string }> {
     const full = swarmName(`${name}-${createHash('sha256').update(body).digest('hex').slice(0, 8)}`);
-    const made = (await engine(
-      this.docker.createSecret({ Name: full, Labels: { ...labels, 'paas.secret-of': name }, Data: Buffer.from(body, 'utf8').toString('base64') }),
-    ).catch(async (err: unknown) => {
-      if (statusCodeOf(err) !== 409) throw err;
-      const again = await engine(this.docker.getSecret(full).inspect());
-      return { id: (again as { ID: string }).ID };
-    })) as { id?: string; ID?: string };
-    return { id: (made.id ?? made.ID) as string, name: full };
+    return data.ensureSecret({ docker: this.docker, labels: this.labels }, full, body, { ...labels, 'paas.secret-of': name });
   }
 
   private async removeSecrets(of: string): Promise<void> {
@@ -255,7 +249,7 @@ export class SwarmRuntime implements Runtime {
 
   private async service(id: string): Promise<SwarmService | null> {
     const info = (await engineUnless404(this.docker.getService(id).inspect())) as SwarmService | undefined;
-    if (!info || !owned(info.Spec.Labels ?? {}, this.labels)) return null;
+    if (!info || !ownedBy(info.Spec.Labels ?? {}, this.labels)) return null;
     return info;
   }
 
@@ -625,14 +619,6 @@ export class SwarmRuntime implements Runtime {
 async function pullMissing(docker: Dockerode, ref: string): Promise<void> {
   if (await docker.getImage(ref).inspect().then(() => true, () => false)) return;
   await pullOnNode(docker, ref);
-}
-
-function owned(labels: Record<string, string>, ours: Record<string, string>): boolean {
-  return Object.entries(ours).every(([k, v]) => labels[k] === v);
-}
-
-function labelFilter(labels: Record<string, string>): string[] {
-  return Object.entries(labels).map(([k, v]) => `${k}=${v}`);
 }
 
 function sleep(ms: number): Promise<void> {
