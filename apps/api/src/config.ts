@@ -10,6 +10,8 @@ export interface ApiConfig {
   home: string;
   host: string;
   port: number;
+  /** PAAS_API_TRUST_PROXY: addresses of the operator's proxy whose X-Forwarded-Proto the API believes (fastify's trustProxy); unset: none. */
+  apiTrustProxy?: string | undefined;
   databaseUrl: string | undefined;
   domain: string;
   routerPort: number;
@@ -167,6 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     home: env.PAAS_HOME || join(homedir(), '.paas'),
     host: env.PAAS_API_HOST || '127.0.0.1',
     port: int(env.PAAS_API_PORT, 7700, 'PAAS_API_PORT'),
+    apiTrustProxy: env.PAAS_API_TRUST_PROXY || undefined,
     databaseUrl: env.DATABASE_URL || undefined,
     domain: env.PAAS_DOMAIN || 'localhost',
     routerPort,

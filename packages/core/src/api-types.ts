@@ -10,6 +10,30 @@ import type { AppSpec } from './spec-types.js';
 export const API_PREFIX = '/v1';
 
 export interface Whoami { name: string; admin: boolean }
+/** POST/GET /v1/session (the dashboard): who signed in, and the value its state-changing calls carry in x-paas-csrf. */
+export interface SessionInfo extends Whoami { csrf: string }
+/** GET /v1/platform (admins): what the platform runs on and the disk its images use. */
+export interface PlatformInfo {
+  version: string;
+  runtime: 'docker' | 'swarm';
+  platformId: string;
+  /** This platform's images on the engine the API builds on; `bytes` counts each without the layers it shares with others. */
+  images: { count: number; bytes: number };
+  /** Every image on that engine, shared layers counted once. */
+  engineImagesBytes: number;
+}
+/** POST/GET /v1/session (the dashboard): who signed in, and the value its state-changing calls carry in x-paas-csrf. */
+export interface SessionInfo extends Whoami { csrf: string }
+/** GET /v1/platform (admins): what the platform runs on and the disk its images use. */
+export interface PlatformInfo {
+  version: string;
+  runtime: "docker" | "swarm";
+  platformId: string;
+  /** The images this platform built or pulled (on the engine the API builds on): `bytes` counts each image without the layers it shares with others. */
+  images: { count: number; bytes: number };
+  /** Every image on that engine, shared layers counted once. */
+  engineImagesBytes: number;
+}
 export interface UserInfo { name: string; admin: boolean; createdAt: string }
 export interface CreatedUser { name: string; admin: boolean; token: string }
 

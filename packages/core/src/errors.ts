@@ -44,6 +44,7 @@ export const errorCatalogue = {
   UPLOAD_STALLED: { status: 408, exit: 9, title: 'The upload stopped sending data and was aborted' },
   AUTH_REQUIRED: { status: 401, exit: 8, title: 'No valid token was given' },
   FORBIDDEN: { status: 403, exit: 8, title: 'Only an admin may do this' },
+  CSRF_INVALID: { status: 403, exit: 8, title: 'A call signed with the dashboard cookie lacked its CSRF value' },
   APP_NOT_FOUND: { status: 404, exit: 4, title: 'No such app' },
   APP_EXISTS: { status: 409, exit: 5, title: 'An app with that name already exists' },
   USER_NOT_FOUND: { status: 404, exit: 4, title: 'No such user' },

@@ -2,7 +2,7 @@ import { PaasError, type BuildLogAnswer, type LogControlFrame, type LogFrame } f
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { loadApp, requireUser } from '../auth.js';
-import { InstanceEvents } from '../logs/instance-events.js';
+import type { EventSource } from '../logs/instance-events.js';
 import { parseLogQuery, type LogQuery } from '../logs/log-query.js';
 import { streamLogs } from '../logs/log-session.js';
 import type { Platform } from '../platform.js';
@@ -25,10 +25,7 @@ declare module 'fastify' {
  * per line, then `{type: "end"}` when not following), and the stored log of
  * a build and its deploy as plain JSON.
  */
-export function registerLogRoutes(app: FastifyInstance, p: Platform): void {
-  const events = new InstanceEvents(p.runtime);
-  app.addHook('onClose', async () => events.close());
-
+export function registerLogRoutes(app: FastifyInstance, p: Platform, events: EventSource): void {
   app.get(
     '/v1/apps/:app/logs',
     {

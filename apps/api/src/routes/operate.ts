@@ -5,7 +5,12 @@ import { toDeployError } from '../deploy/deployer.js';
 import { instanceStatus, routedTargets, toInstanceInfo } from '../operate/instance-info.js';
 import { restartService } from '../operate/restart-app.js';
 import { activeRelease, codeService, scaleApp } from '../operate/scale-app.js';
+import type { EventSource } from '../logs/instance-events.js';
+import { watchInstances } from '../operate/watch-instances.js';
 import type { Platform } from '../platform.js';
+import { eventStream, wantsEventStream } from './event-stream.js';
+
+type Figures = Pick<InstanceInfo, 'cpuPercent' | 'memoryBytes' | 'memoryLimitBytes'>;
 
 /** Answers with an NDJSON stream of events, as a push does; failures become the last `error` event. */
 export async function stream(reply: FastifyReply, work: (emit: (e: PushEvent) => void) => Promise<void>): Promise<void> {
@@ -24,7 +29,7 @@ export async function stream(reply: FastifyReply, work: (emit: (e: PushEvent) =>
   res.end();
 }
 
-export function registerOperateRoutes(app: FastifyInstance, p: Platform): void {
+export function registerOperateRoutes(app: FastifyInstance, p: Platform, events: EventSource): void {
   app.post('/v1/apps/:app/scale', async (request, reply) => {
     const user = requireUser(request);
     const row = await loadApp(p.store, user, (request.params as { app: string }).app);
@@ -67,18 +72,39 @@ export function registerOperateRoutes(app: FastifyInstance, p: Platform): void {
     }
   });
 
-  app.get('/v1/apps/:app/ps', async (request): Promise<InstanceInfo[]> => {
+  app.get('/v1/apps/:app/ps', async (request, reply): Promise<InstanceInfo[] | void> => {
     const user = requireUser(request);
     const row = await loadApp(p.store, user, (request.params as { app: string }).app);
-    const instances = await p.runtime.listInstances({ app: row.name });
-    const routed = routedTargets(p.routes.appRoutes(row.name));
-    const now = Date.now();
-    return Promise.all(
-      instances.map(async (i) => {
+    const ids = new Map<string, string>();
+    const list = async (): Promise<InstanceInfo[]> => {
+      const instances = await p.runtime.listInstances({ app: row.name });
+      const routed = routedTargets(p.routes.appRoutes(row.name));
+      const now = Date.now();
+      ids.clear();
+      return instances.map((i) => {
         const info = toInstanceInfo(i, instanceStatus(i, p.deployer, routed.get(i.service), row.name), now);
-        const stats = i.running ? await p.runtime.stats(i.id).catch(() => null) : null;
-        return stats ? { ...info, cpuPercent: stats.cpuPercent, memoryBytes: stats.memoryBytes, memoryLimitBytes: stats.memoryLimitBytes } : info;
-      }),
-    );
+        if (i.running) ids.set(info.name, i.id);
+        return info;
+      });
+    };
+    const stats = async (infos: InstanceInfo[]): Promise<Map<string, Figures>> => {
+      const out = new Map<string, Figures>();
+      await Promise.all(
+        infos.map(async (info) => {
+          const id = ids.get(info.name);
+          const s = id === undefined ? null : await p.runtime.stats(id).catch(() => null);
+          if (s) out.set(info.name, { cpuPercent: s.cpuPercent, memoryBytes: s.memoryBytes, memoryLimitBytes: s.memoryLimitBytes });
+        }),
+      );
+      return out;
+    };
+    if (wantsEventStream(request)) {
+      return eventStream(reply, request, (send, signal) =>
+        watchInstances({ list, stats, subscribe: (wake) => events.subscribe(row.name, wake), send: (l) => send('ps', l), signal }),
+      );
+    }
+    const infos = await list();
+    const figures = await stats(infos);
+    return infos.map((i) => ({ ...i, ...(figures.get(i.name) ?? {}) }));
   });
 }
