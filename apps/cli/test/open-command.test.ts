@@ -47,6 +47,12 @@ describe('paas open', () => {
     expect(r).toEqual({ code: 0, stdout: `${URL}\n`, stderr: '' });
   });
 
+  it("--dashboard prints the app's page on the API, also for a workers-only app (real process)", async () => {
+    const api = await fakeApi([appDetail('jobs', 'worker:\n  type: python-worker\n')]);
+    const r = await runCli(['open', '--dashboard', '-a', 'jobs'], { env: cliEnv(await tempDir(), api.url) });
+    expect(r).toEqual({ code: 0, stdout: `${new globalThis.URL('/apps/jobs', api.url).toString()}\n`, stderr: '' });
+  });
+
   it('fails with NO_WEB_SERVICE for a workers-only app (real process)', async () => {
     const api = await fakeApi([appDetail('jobs', 'worker:\n  type: python-worker\n')]);
     const r = await runCli(['open', '-a', 'jobs'], { env: cliEnv(await tempDir(), api.url) });

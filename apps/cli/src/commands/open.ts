@@ -3,24 +3,29 @@ import type { AppDetail } from '@paas/core';
 import { webUrl } from '../app-url.js';
 import { launchDetached, planOpener } from '../browser-opener.js';
 import { apiClient, type Context } from '../context.js';
+import { resolveLogin } from '../login-store.js';
 import { resolveApp } from '../link.js';
 import { withAppOption } from './app-option.js';
 
 export function registerOpen(program: Command, ctx: Context): void {
   withAppOption(program.command('open'))
-    .description("open the app's URL in the browser (prints the URL when there is none)")
+    .description("open the app's URL in the browser (prints the URL when there is none); --dashboard: its page in the web dashboard")
+    .option('--dashboard', "the app's page in the dashboard the API serves, instead of the app")
     .addHelpText('after', `
 Examples:
   $ paas open
   $ paas open -a blog
   $ paas open | cat                 # off a terminal: only prints the URL
+  $ paas open --dashboard           # the app's live page: instances, logs, releases, terminal
 
 Uses xdg-open (Linux, with DISPLAY or WAYLAND_DISPLAY set), open (macOS) or
 start (Windows), found on PATH.`)
-    .action(async (opts: { app?: string }) => {
+    .action(async (opts: { app?: string; dashboard?: boolean }) => {
       const name = await resolveApp(opts.app, ctx.cwd);
       const client = await apiClient(ctx);
-      const url = webUrl(await client.request<AppDetail>('GET', `/apps/${encodeURIComponent(name)}`));
+      const detail = await client.request<AppDetail>('GET', `/apps/${encodeURIComponent(name)}`);
+      // The dashboard is served by the API itself; signing in there takes the same token.
+      const url = opts.dashboard ? new URL(`/apps/${encodeURIComponent(detail.name)}`, (await resolveLogin(ctx.config)).api).toString() : webUrl(detail);
       const plan = planOpener(url, {
         platform: process.platform,
         searchPath: ctx.config.searchPath,
