@@ -6,7 +6,7 @@ import { instanceStatus, routedTargets, toInstanceInfo } from '../operate/instan
 import { restartService } from '../operate/restart-app.js';
 import { activeRelease, codeService, scaleApp } from '../operate/scale-app.js';
 import type { EventSource } from '../logs/instance-events.js';
-import { watchInstances } from '../operate/watch-instances.js';
+import { liveInstances } from '../operate/live-instances.js';
 import type { Platform } from '../platform.js';
 import { eventStream, wantsEventStream } from './event-stream.js';
 
@@ -100,7 +100,7 @@ export function registerOperateRoutes(app: FastifyInstance, p: Platform, events:
     };
     if (wantsEventStream(request)) {
       return eventStream(reply, request, (send, signal) =>
-        watchInstances({ list, stats, subscribe: (wake) => events.subscribe(row.name, wake), send: (l) => send('ps', l), signal }),
+        liveInstances({ list, stats, subscribe: (wake) => events.subscribe(row.name, wake), send: (l) => send('ps', l), signal }),
       );
     }
     const infos = await list();

@@ -1,6 +1,6 @@
 import type { InstanceInfo } from '@paas/core';
 import { describe, expect, it } from 'vitest';
-import { watchInstances } from '../src/operate/watch-instances.js';
+import { liveInstances } from '../src/operate/live-instances.js';
 
 const inst = (name: string, state: InstanceInfo['state'], uptime = 1): InstanceInfo => ({ name, service: 'www', release: 'v1', state, restarts: 0, uptime, exitCode: null });
 
@@ -11,7 +11,7 @@ function harness(opts: { tickMs?: number; statsMs?: number; slowStats?: boolean;
   const sent: { at: number; list: InstanceInfo[] }[] = [];
   let lists = 0;
   const abort = new AbortController();
-  const done = watchInstances({
+  const done = liveInstances({
     list: async () => {
       lists++;
       return list.map((i) => ({ ...i }));
@@ -50,7 +50,7 @@ const until = async (cond: () => boolean, ms = 2_000): Promise<void> => {
   }
 };
 
-describe('watchInstances', () => {
+describe('liveInstances', () => {
   it('sends the list at once, then again on an engine event that changed it, and not when nothing changed', async () => {
     const h = harness();
     await until(() => h.sent.length === 1);

@@ -2,7 +2,7 @@ import type { InstanceInfo } from '@paas/core';
 
 type Figures = Pick<InstanceInfo, 'cpuPercent' | 'memoryBytes' | 'memoryLimitBytes'>;
 
-export interface WatchDeps {
+export interface LiveDeps {
   /** The app's instances now, without CPU and memory (cheap: one engine list). */
   list(): Promise<InstanceInfo[]>;
   /** CPU and memory of the running ones, by instance name (slow: one engine call each). */
@@ -29,7 +29,7 @@ function fingerprint(list: InstanceInfo[]): string {
  * periodic re-read finds, and with fresh CPU and memory now and then.
  * Resolves when `signal` aborts.
  */
-export async function watchInstances(deps: WatchDeps): Promise<void> {
+export async function liveInstances(deps: LiveDeps): Promise<void> {
   const { signal } = deps;
   const tickMs = deps.tickMs ?? 1_000;
   const statsMs = deps.statsMs ?? 5_000;
