@@ -6,7 +6,7 @@ import { errorCatalogue, type ErrorCode } from '@paas/core';
  * docs/errors.md documents them too.
  */
 const ROUTER_CODES = [
-  'ROUTE_NOT_FOUND', 'NO_HEALTHY_TARGET', 'UPSTREAM_FAILED', 'BODY_TOO_LARGE', 'BAD_REQUEST', 'HEADERS_TOO_LARGE',
+  'ROUTE_NOT_FOUND', 'NO_HEALTHY_TARGET', 'UPSTREAM_FAILED', 'UPSTREAM_TIMEOUT', 'BODY_TOO_LARGE', 'BAD_REQUEST', 'HEADERS_TOO_LARGE',
   'REQUEST_TIMEOUT', 'AUTH_REQUIRED', 'NOT_FOUND', 'TABLE_INVALID', 'TABLE_STALE', 'STATE_WRITE_FAILED', 'INTERNAL',
   'TLS_SET_INVALID', 'TLS_SET_STALE',
 ] as const satisfies readonly ErrorCode[];

@@ -17,7 +17,7 @@ import { errorCode, isConnectFailure, isIdempotent, isRetryable } from './upstre
 
 export interface ProxyContext {
   readonly routes: Routes;
-  readonly config: Pick<RouterConfig, 'maxBodyBytes' | 'bodyIdleMs' | 'bodyBufferBytes'>;
+  readonly config: Pick<RouterConfig, 'maxBodyBytes' | 'bodyIdleMs' | 'bodyBufferBytes' | 'upstreamHeadersTimeoutMs'>;
   readonly log: Logger;
   /** This listener speaks TLS: X-Forwarded-Proto https, HSTS, no redirect and no ACME answers. */
   readonly secure: boolean;
@@ -260,8 +260,11 @@ class Exchange implements Dispatcher.DispatchHandler {
     const req = this.#req;
     try {
       const body = this.#body;
+      const timeoutMs = this.#route.timeoutMs;
       (body === null || Buffer.isBuffer(body) ? target.pool : target.uploadPool).dispatch(
-        { path: req.url!, method: req.method as Dispatcher.HttpMethod, headers: this.#headers, body },
+        timeoutMs === null
+          ? { path: req.url!, method: req.method as Dispatcher.HttpMethod, headers: this.#headers, body }
+          : { path: req.url!, method: req.method as Dispatcher.HttpMethod, headers: this.#headers, body, headersTimeout: timeoutMs },
         this,
       );
     } catch (err) {
@@ -335,6 +338,12 @@ class Exchange implements Dispatcher.DispatchHandler {
       }
     }
     this.#finish();
+    // No headers in time: the app is slow or stuck, not gone. 504, and the connection is closed by undici, so a
+    // wedged handler holds no connection of the router's.
+    if (code === 'UND_ERR_HEADERS_TIMEOUT') {
+      const seconds = (this.#route.timeoutMs ?? this.#ctx.config.upstreamHeadersTimeoutMs) / 1000;
+      return reject(this.#ctx, this.#req, this.#res, 'UPSTREAM_TIMEOUT', 504, this.#host, `no response within ${seconds} s`, target.id);
+    }
     reject(this.#ctx, this.#req, this.#res, 'UPSTREAM_FAILED', 502, this.#host, undefined, `${target.id} (${code})`);
   }
 

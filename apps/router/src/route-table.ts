@@ -17,6 +17,10 @@ export function findTableProblem(value: unknown): { path: string; message: strin
     if (hsts !== undefined && (typeof hsts !== 'number' || !Number.isSafeInteger(hsts) || hsts < 0 || hsts > maxHstsSeconds)) {
       return { path: `${at}.hstsMaxAge`, message: `must be a whole number of seconds from 0 to ${maxHstsSeconds}` };
     }
+    const timeout = entry.timeoutMs;
+    if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isSafeInteger(timeout) || timeout < 1 || timeout > maxTimeoutMs)) {
+      return { path: `${at}.timeoutMs`, message: `must be a whole number of ms from 1 to ${maxTimeoutMs}` };
+    }
     if (typeof entry.app !== 'string' || entry.app === '') return { path: `${at}.app`, message: 'must be a non-empty string' };
     if (typeof entry.service !== 'string' || entry.service === '') return { path: `${at}.service`, message: 'must be a non-empty string' };
     if (!Array.isArray(entry.targets)) return { path: `${at}.targets`, message: 'must be an array' };
@@ -44,6 +48,7 @@ export function normalizeTable(table: RouteTable): RouteTable {
     };
     if (e.httpsRedirect === true) routes[host]!.httpsRedirect = true;
     if (e.hstsMaxAge !== undefined) routes[host]!.hstsMaxAge = e.hstsMaxAge;
+    if (e.timeoutMs !== undefined) routes[host]!.timeoutMs = e.timeoutMs;
   }
   return { version: table.version, routes };
 }
@@ -53,6 +58,9 @@ export const emptyTable: RouteTable = Object.freeze({ version: 0, routes: Object
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
+
+/** An hour, as the spec's request_timeout allows. */
+const maxTimeoutMs = 3_600_000;
 
 /** Ten years: longer is a typo, not a policy. */
 const maxHstsSeconds = 10 * 365 * 24 * 3600;

@@ -12,6 +12,8 @@ export interface Route {
   readonly httpsRedirect: boolean;
   /** The Strict-Transport-Security value for HTTPS answers, or null. */
   readonly hsts: string | null;
+  /** The service's own limit (ms) for a response's headers, or null for the router's default. */
+  readonly timeoutMs: number | null;
 }
 
 /**
@@ -78,6 +80,7 @@ export class Routes {
         cursor: 0,
         httpsRedirect: entry.httpsRedirect === true,
         hsts: entry.hstsMaxAge === undefined ? null : `max-age=${entry.hstsMaxAge}`,
+        timeoutMs: entry.timeoutMs ?? null,
       };
       // Wildcards live apart from exact names: one lookup each, exact first.
       if (host.startsWith('*.')) wild.set(host.slice(2), route);

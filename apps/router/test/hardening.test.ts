@@ -246,3 +246,61 @@ describe('slow request bodies', () => {
     }
   });
 });
+
+describe('apps that do not answer', () => {
+  /** Answers /slow never (until the test ends), anything else at once. */
+  const wedgedOnSlow = (req: import('node:http').IncomingMessage, r: import('node:http').ServerResponse): void => {
+    req.resume();
+    if (req.url === '/slow') return;
+    r.writeHead(200, { 'content-type': 'text/plain' });
+    r.end('quick');
+  };
+
+  it("end as 504 after the route's own timeout, holding no connection, and the app is not ejected", async () => {
+    const app = await startBackend(res, 'app', wedgedOnSlow);
+    const router = await startTestRouter(res, { upstreamHeadersTimeoutMs: 60_000 });
+    const t = table(1, { 'a.test': { targets: [{ id: 'a1', port: app.port }] } });
+    t.routes['a.test']!.timeoutMs = 300;
+    await putTable(router, t);
+    const started = Date.now();
+    const r = await send(router.handle.port, { host: 'a.test', path: '/slow' });
+    expect(r.status).toBe(504);
+    expect(JSON.parse(r.body)).toEqual({ code: 'UPSTREAM_TIMEOUT', message: 'The app did not answer in time: no response within 0.3 s' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(router.logs.filter((l) => l.code === 'UPSTREAM_TIMEOUT' && l.status === 504)).toHaveLength(1);
+    // The wedged request's connection was closed on the app's side too.
+    await expect.poll(() => new Promise<number>((resolve) => app.server.getConnections((_e, n) => resolve(n))), { timeout: 2_000 }).toBeLessThanOrEqual(1);
+    // Slow is not dead: the next request is served by the same target.
+    expect((await send(router.handle.port, { host: 'a.test', path: '/' })).body).toBe('quick');
+  });
+
+  it("without a route timeout the router's default applies", async () => {
+    const app = await startBackend(res, 'app', wedgedOnSlow);
+    const router = await startTestRouter(res, { upstreamHeadersTimeoutMs: 400 });
+    await putTable(router, table(1, { 'a.test': { targets: [{ id: 'a1', port: app.port }] } }));
+    const r = await send(router.handle.port, { host: 'a.test', path: '/slow' });
+    expect([r.status, JSON.parse(r.body).message]).toEqual([504, 'The app did not answer in time: no response within 0.4 s']);
+  });
+
+  it("one app's wedged requests do not delay another app's", async () => {
+    const wedged = await startBackend(res, 'wedged', wedgedOnSlow);
+    const other = await startBackend(res, 'other');
+    const router = await startTestRouter(res, { upstreamHeadersTimeoutMs: 60_000, upstreamConnections: 8 });
+    const t = table(1, { 'w.test': { targets: [{ id: 'w1', port: wedged.port }] }, 'o.test': { targets: [{ id: 'o1', port: other.port }] } });
+    t.routes['w.test']!.timeoutMs = 1_000;
+    await putTable(router, t);
+    // More wedged requests than the wedged app has connections: they queue on its pool, not the router's.
+    const stuck = Array.from({ length: 20 }, () => send(router.handle.port, { host: 'w.test', path: '/slow' }));
+    await sleep(200);
+    const times: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      const t0 = Date.now();
+      expect((await send(router.handle.port, { host: 'o.test', path: '/' })).status).toBe(200);
+      times.push(Date.now() - t0);
+    }
+    expect(Math.max(...times)).toBeLessThan(500);
+    const ends = await Promise.all(stuck);
+    expect(new Set(ends.map((e) => e.status))).toEqual(new Set([504]));
+  });
+});

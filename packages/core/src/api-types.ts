@@ -195,6 +195,8 @@ export interface RouteEntry {
   httpsRedirect?: boolean;
   /** HTTPS responses for this host carry `Strict-Transport-Security: max-age=<seconds>` (`paas https --hsts`). */
   hstsMaxAge?: number;
+  /** The service's `request_timeout`: a response's headers must come within this (ms), else 504; absent: the router's default. */
+  timeoutMs?: number;
 }
 
 export interface RouteTable {

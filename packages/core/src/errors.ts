@@ -82,6 +82,7 @@ export const errorCatalogue = {
   ROUTE_NOT_FOUND: { status: 404, exit: 4, title: 'No app is served at this host name' },
   NO_HEALTHY_TARGET: { status: 503, exit: 9, title: 'The app has no healthy instance right now' },
   UPSTREAM_FAILED: { status: 502, exit: 9, title: 'The app did not answer' },
+  UPSTREAM_TIMEOUT: { status: 504, exit: 9, title: 'The app did not answer in time' },
   BODY_TOO_LARGE: { status: 413, exit: 10, title: 'The request body is over the limit' },
   HEADERS_TOO_LARGE: { status: 431, exit: 10, title: 'The request headers are too large' },
   REQUEST_TIMEOUT: { status: 408, exit: 9, title: 'The request was not sent in time' },

@@ -50,6 +50,8 @@ export interface CodeService {
   config: Record<string, unknown>;
   instances: number;
   healthcheck: HealthCheck;
+  /** Seconds the router waits for a response's headers before answering 504 (http services); absent: the router's default. */
+  requestTimeout?: number;
   buildscript?: string;
   dockerfile?: string;
   /** Unknown keys kept from a dotcloud.yml (warned about), passed to the build. */

@@ -17,8 +17,9 @@ export function routesForApp(
       .map((inst) => toTarget(app, service, inst))
       .filter((t): t is RouteTarget => t !== undefined)
       .sort((a, b) => a.id.localeCompare(b.id));
+    const timeout = service.requestTimeout === undefined ? {} : { timeoutMs: Math.round(service.requestTimeout * 1000) };
     for (const host of hostnamesFor(app, service.name, i === 0, domain)) {
-      out.set(host, { app, service: service.name, targets });
+      out.set(host, { app, service: service.name, targets, ...timeout });
     }
   });
   return out;

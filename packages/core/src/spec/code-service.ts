@@ -15,7 +15,7 @@ import { CUSTOM_DEFAULT_PROCESS, DEFAULT_INSTANCES, MAX_INSTANCES, defaultPorts,
 
 export const CODE_SERVICE_KEYS = [
   'type', 'approot', 'systempackages', 'requirements', 'prebuild', 'postbuild', 'postinstall',
-  'process', 'processes', 'ports', 'environment', 'config', 'instances', 'healthcheck', 'buildscript', 'dockerfile',
+  'process', 'processes', 'ports', 'environment', 'config', 'instances', 'healthcheck', 'request_timeout', 'buildscript', 'dockerfile',
 ] as const;
 
 const HOOKS = ['prebuild', 'postbuild', 'postinstall', 'process'] as const;
@@ -64,9 +64,17 @@ export function readCodeService(ctx: SpecContext, name: string, type: CodeType, 
     if (isPlainMap(body.processes) && Object.keys(body.processes).length === 0) addProblem(ctx, at('processes'), 'expected at least one process');
     if (processes !== undefined) service.processes = processes;
   }
+  if (body.request_timeout !== undefined) {
+    const t = body.request_timeout;
+    if (typeof t === 'number' && Number.isFinite(t) && t > 0 && t <= MAX_REQUEST_TIMEOUT) service.requestTimeout = t;
+    else addProblem(ctx, at('request_timeout'), `expected a number of seconds above 0 and at most ${MAX_REQUEST_TIMEOUT}, got ${describeValue(t)}`);
+  }
   readBuildFiles(ctx, service, body, at);
   return service;
 }
+
+/** An hour: a request that needs longer should be a job, not a request. */
+const MAX_REQUEST_TIMEOUT = 3600;
 
 function readApproot(ctx: SpecContext, value: unknown, path: string): string | undefined {
   if (value === undefined) return undefined;

@@ -11,7 +11,7 @@ export const DATA_SERVICE_KEYS = ['type', 'config', 'approot'] as const;
 /** Keys that only mean something on a code service: named as such, not as unknown. */
 const CODE_ONLY_KEYS = new Set([
   'approot', 'systempackages', 'requirements', 'prebuild', 'postbuild', 'postinstall', 'process', 'processes',
-  'ports', 'environment', 'instances', 'healthcheck', 'buildscript', 'dockerfile',
+  'ports', 'environment', 'instances', 'healthcheck', 'request_timeout', 'buildscript', 'dockerfile',
 ]);
 
 function codeOnly(key: string, type: DataType): string {
