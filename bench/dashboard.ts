@@ -143,6 +143,9 @@ async function main(): Promise<void> {
       })`);
       const abort = new AbortController();
       const streamed = sseUntil(p, token, (l) => l.some((x) => x.name === 'www.1' && (String(x.restarts) !== before || x.state !== 'healthy')), abort.signal);
+      // Awaited below; a failure meanwhile must not end the process before the platform is removed.
+      seen.catch(() => undefined);
+      streamed.catch(() => undefined);
       await new Promise((r) => setTimeout(r, 300));
       const die = dieEvent(c.Id);
       await new Promise((r) => setTimeout(r, 200));
@@ -159,7 +162,8 @@ async function main(): Promise<void> {
     console.log(`engine → dashboard (median of ${rounds}): ${ms(median(toPage))}, max ${ms(Math.max(...toPage))} (target <= 1000 ms); engine → event stream ${ms(median(toStream))}`);
     await context.close();
   } finally {
-    await browser.close();
+    // The platform goes even when the browser will not close.
+    await browser.close().catch((err: unknown) => console.error(`closing the browser: ${String(err)}`));
     await p.stop();
   }
 }

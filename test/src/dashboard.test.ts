@@ -47,7 +47,8 @@ beforeAll(async () => {
   page = await context.newPage();
 });
 afterAll(async () => {
-  await browser?.close();
+  // The platform goes even when the browser will not close.
+  await browser?.close().catch(() => undefined);
   await p?.stop();
 });
 
