@@ -3,6 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, appApi, toError } from '../api.js';
 import { appState } from '../app-state.js';
 import { formatAgo, plural } from '../format.js';
+import { DataTable } from './data-table.js';
 import { ErrorAlert } from './error-alert.js';
 import { Link } from './link.js';
 
@@ -52,46 +53,32 @@ export function AppsList() {
           No apps yet. Create one with <code>paas create NAME</code>, then <code>paas push</code>.
         </p>
       ) : (
-        <div class="table-wrap" data-testid="apps">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">URL</th>
-                <th scope="col">State</th>
-                <th scope="col">Release</th>
-                <th scope="col">Instances</th>
-                <th scope="col">Last deploy</th>
+        <DataTable columns={['Name', 'URL', 'State', 'Release', 'Instances', 'Last deploy']} wrapTestid="apps">
+          {rows.map(({ app, detail }) => {
+            const active = detail?.releases.find((r) => r.status === 'active');
+            const instances = detail?.instances.filter((i) => i.state !== 'stopped') ?? [];
+            return (
+              <tr key={app.name} data-testid={`app-row-${app.name}`}>
+                <th scope="row">
+                  <Link href={`/apps/${encodeURIComponent(app.name)}`}>{app.name}</Link>
+                </th>
+                <td>
+                  {app.release ? (
+                    <a href={app.url} target="_blank" rel="noopener noreferrer">
+                      {app.url}
+                    </a>
+                  ) : (
+                    <span class="muted">{app.url}</span>
+                  )}
+                </td>
+                <td>{detail ? appState(detail) : '—'}</td>
+                <td>{app.release ?? '—'}</td>
+                <td>{detail ? plural(instances.length, 'instance') : '—'}</td>
+                <td>{active ? formatAgo(active.createdAt) : '—'}</td>
               </tr>
-            </thead>
-            <tbody>
-              {rows.map(({ app, detail }) => {
-                const active = detail?.releases.find((r) => r.status === 'active');
-                const instances = detail?.instances.filter((i) => i.state !== 'stopped') ?? [];
-                return (
-                  <tr key={app.name} data-testid={`app-row-${app.name}`}>
-                    <th scope="row">
-                      <Link href={`/apps/${encodeURIComponent(app.name)}`}>{app.name}</Link>
-                    </th>
-                    <td>
-                      {app.release ? (
-                        <a href={app.url} target="_blank" rel="noopener noreferrer">
-                          {app.url}
-                        </a>
-                      ) : (
-                        <span class="muted">{app.url}</span>
-                      )}
-                    </td>
-                    <td>{detail ? appState(detail) : '—'}</td>
-                    <td>{app.release ?? '—'}</td>
-                    <td>{detail ? plural(instances.length, 'instance') : '—'}</td>
-                    <td>{active ? formatAgo(active.createdAt) : '—'}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+            );
+          })}
+        </DataTable>
       )}
     </section>
   );

@@ -4,6 +4,7 @@ import { api, appApi, toError } from '../api.js';
 import { formatAgo } from '../format.js';
 import type { TabProps } from './app-page.js';
 import { ConfirmDialog } from './confirm-dialog.js';
+import { DataTable } from './data-table.js';
 import { ErrorAlert } from './error-alert.js';
 
 /** One year: what `paas https --hsts` sets without a value. */
@@ -61,36 +62,22 @@ export function DomainsTab({ name }: TabProps) {
       <h2>Domains</h2>
       {domains && domains.length === 0 && <p class="muted">No custom domain: the app answers at its platform URL.</p>}
       {domains && domains.length > 0 && (
-        <div class="table-wrap">
-          <table data-testid="domains">
-            <thead>
-              <tr>
-                <th scope="col">Domain</th>
-                <th scope="col">Point DNS at</th>
-                <th scope="col">Added</th>
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {domains.map((d) => (
-                <tr key={d.name} data-testid={`domain-${d.name}`}>
-                  <th scope="row">{d.url ? <a href={d.url}>{d.name}</a> : d.name}</th>
-                  <td>
-                    <code>{d.target}</code>
-                  </td>
-                  <td>{formatAgo(d.createdAt)}</td>
-                  <td class="actions">
-                    <button type="button" disabled={busy} onClick={() => setAsking(d.name)}>
-                      Remove
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable columns={['Domain', 'Point DNS at', 'Added', { actions: true }]} testid="domains">
+          {domains.map((d) => (
+            <tr key={d.name} data-testid={`domain-${d.name}`}>
+              <th scope="row">{d.url ? <a href={d.url}>{d.name}</a> : d.name}</th>
+              <td>
+                <code>{d.target}</code>
+              </td>
+              <td>{formatAgo(d.createdAt)}</td>
+              <td class="actions">
+                <button type="button" disabled={busy} onClick={() => setAsking(d.name)}>
+                  Remove
+                </button>
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
       <form class="inline-form" onSubmit={add}>
         <div class="field">
@@ -115,33 +102,20 @@ function Certificates({ certs }: { certs: CertList }) {
   const rows = [...certs.certificates, certs.platform];
   return (
     <>
-      <div class="table-wrap">
-        <table data-testid="certs">
-          <thead>
-            <tr>
-              <th scope="col">Host</th>
-              <th scope="col">Source</th>
-              <th scope="col">Status</th>
-              <th scope="col">Issuer</th>
-              <th scope="col">Expires</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((c) => (
-              <tr key={`${c.source}-${c.host}`}>
-                <th scope="row">{c.host}</th>
-                <td>{c.source}</td>
-                <td>
-                  {c.status}
-                  {c.message ? ` (${c.message})` : ''}
-                </td>
-                <td>{c.issuer ?? '—'}</td>
-                <td>{c.notAfter ? new Date(c.notAfter).toLocaleDateString() : '—'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable columns={['Host', 'Source', 'Status', 'Issuer', 'Expires']} testid="certs">
+        {rows.map((c) => (
+          <tr key={`${c.source}-${c.host}`}>
+            <th scope="row">{c.host}</th>
+            <td>{c.source}</td>
+            <td>
+              {c.status}
+              {c.message ? ` (${c.message})` : ''}
+            </td>
+            <td>{c.issuer ?? '—'}</td>
+            <td>{c.notAfter ? new Date(c.notAfter).toLocaleDateString() : '—'}</td>
+          </tr>
+        ))}
+      </DataTable>
       {!certs.acme && <p class="muted">ACME is not configured (PAAS_ACME_EMAIL): custom domains get no certificate by themselves.</p>}
     </>
   );

@@ -4,6 +4,7 @@ import { api, appApi, toError } from '../api.js';
 import { MASK } from '../mask.js';
 import type { TabProps } from './app-page.js';
 import { ConfirmDialog } from './confirm-dialog.js';
+import { DataTable } from './data-table.js';
 import { ErrorAlert } from './error-alert.js';
 import { Progress, useLongAction } from './progress.js';
 
@@ -61,49 +62,36 @@ export function EnvTab({ name, reload }: TabProps) {
       {env && env.undeployed.length > 0 && (
         <p class="note">Stored but not deployed yet: {env.undeployed.join(', ')}. The next push or env change deploys them.</p>
       )}
-      <div class="table-wrap">
-        <table data-testid="env">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Value</th>
-              <th scope="col">
-                <span class="visually-hidden">Actions</span>
+      <DataTable columns={['Name', 'Value', { actions: true }]} testid="env">
+        {names.map((k) => {
+          const shown = revealed.has(k);
+          return (
+            <tr key={k} data-testid={`env-row-${k}`}>
+              <th scope="row">
+                <code>{k}</code>
               </th>
+              <td class="value">
+                <code>{shown ? env!.env[k] : MASK}</code>
+              </td>
+              <td class="actions">
+                <button type="button" data-testid={`reveal-${k}`} aria-pressed={shown} onClick={() => toggle(k)}>
+                  {shown ? 'Hide' : 'Reveal'}
+                </button>
+                <button type="button" data-testid={`unset-${k}`} disabled={action.running} onClick={() => setAsking(k)}>
+                  Unset
+                </button>
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {names.map((k) => {
-              const shown = revealed.has(k);
-              return (
-                <tr key={k} data-testid={`env-row-${k}`}>
-                  <th scope="row">
-                    <code>{k}</code>
-                  </th>
-                  <td class="value">
-                    <code>{shown ? env!.env[k] : MASK}</code>
-                  </td>
-                  <td class="actions">
-                    <button type="button" data-testid={`reveal-${k}`} aria-pressed={shown} onClick={() => toggle(k)}>
-                      {shown ? 'Hide' : 'Reveal'}
-                    </button>
-                    <button type="button" data-testid={`unset-${k}`} disabled={action.running} onClick={() => setAsking(k)}>
-                      Unset
-                    </button>
-                  </td>
-                </tr>
-              );
-            })}
-            {env && names.length === 0 && (
-              <tr>
-                <td colSpan={3} class="muted">
-                  No variables set.
-                </td>
-              </tr>
-            )}
-          </tbody>
-        </table>
-      </div>
+          );
+        })}
+        {env && names.length === 0 && (
+          <tr>
+            <td colSpan={3} class="muted">
+              No variables set.
+            </td>
+          </tr>
+        )}
+      </DataTable>
       <h2>Set a variable</h2>
       <form class="inline-form" onSubmit={save}>
         <div class="field">

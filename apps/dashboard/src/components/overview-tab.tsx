@@ -4,6 +4,7 @@ import { appApi } from '../api.js';
 import { sortInstances } from '../app-state.js';
 import { formatBytes, formatDuration, plural } from '../format.js';
 import { codeServices, type TabProps } from './app-page.js';
+import { DataTable } from './data-table.js';
 import { ErrorAlert } from './error-alert.js';
 import { Progress, useLongAction } from './progress.js';
 
@@ -16,39 +17,23 @@ export function OverviewTab({ name, detail, instances, reload, psError }: TabPro
         {plural(list.length, 'instance')}
       </p>
       <ErrorAlert error={psError} />
-      <div class="table-wrap">
-        <table data-testid="instances">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">State</th>
-              <th scope="col">Release</th>
-              <th scope="col">Restarts</th>
-              <th scope="col">Uptime</th>
-              <th scope="col">CPU</th>
-              <th scope="col">Memory</th>
-              {list.some((i) => i.node) && <th scope="col">Node</th>}
-            </tr>
-          </thead>
-          <tbody>
-            {list.map((i) => (
-              <tr key={`${i.name}-${i.release}`} data-testid="instance" data-name={i.name} data-state={i.state} data-restarts={String(i.restarts)} data-release={i.release}>
-                <th scope="row">{i.name}</th>
-                <td>
-                  <span class={`state state-${i.state}`}>{i.state}</span>
-                  {i.exitCode !== null && i.state !== 'healthy' ? ` (exit ${i.exitCode})` : ''}
-                </td>
-                <td>{i.release}</td>
-                <td>{i.restarts}</td>
-                <td>{i.uptime === null ? '—' : formatDuration(i.uptime)}</td>
-                <td>{i.cpuPercent === undefined ? '—' : `${i.cpuPercent.toFixed(1)}%`}</td>
-                <td>{i.memoryBytes === undefined ? '—' : formatBytes(i.memoryBytes)}</td>
-                {list.some((x) => x.node) && <td>{i.node ?? '—'}</td>}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable columns={['Name', 'State', 'Release', 'Restarts', 'Uptime', 'CPU', 'Memory', ...(list.some((i) => i.node) ? ['Node'] : [])]} testid="instances">
+        {list.map((i) => (
+          <tr key={`${i.name}-${i.release}`} data-testid="instance" data-name={i.name} data-state={i.state} data-restarts={String(i.restarts)} data-release={i.release}>
+            <th scope="row">{i.name}</th>
+            <td>
+              <span class={`state state-${i.state}`}>{i.state}</span>
+              {i.exitCode !== null && i.state !== 'healthy' ? ` (exit ${i.exitCode})` : ''}
+            </td>
+            <td>{i.release}</td>
+            <td>{i.restarts}</td>
+            <td>{i.uptime === null ? '—' : formatDuration(i.uptime)}</td>
+            <td>{i.cpuPercent === undefined ? '—' : `${i.cpuPercent.toFixed(1)}%`}</td>
+            <td>{i.memoryBytes === undefined ? '—' : formatBytes(i.memoryBytes)}</td>
+            {list.some((x) => x.node) && <td>{i.node ?? '—'}</td>}
+          </tr>
+        ))}
+      </DataTable>
       <ScaleControls name={name} services={codeServices(detail)} scale={detail.scale} reload={reload} />
     </>
   );

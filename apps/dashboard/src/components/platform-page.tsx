@@ -3,6 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api, toError } from '../api.js';
 import { formatAgo, formatBytes, plural } from '../format.js';
 import type { Session } from '../session.js';
+import { DataTable } from './data-table.js';
 import { ErrorAlert } from './error-alert.js';
 
 type Loaded<T> = { value: T } | { error: ErrorBody } | null;
@@ -68,67 +69,40 @@ function PlatformView() {
       </div>
       <h2>Users</h2>
       {users && 'error' in users && <ErrorAlert error={users.error} />}
-      <div class="table-wrap">
-        <table data-testid="users">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Role</th>
-              <th scope="col">Created</th>
+      <DataTable columns={['Name', 'Role', 'Created']} testid="users">
+        {users &&
+          'value' in users &&
+          users.value.map((u) => (
+            <tr key={u.name} data-testid={`user-${u.name}`}>
+              <th scope="row">{u.name}</th>
+              <td>{u.admin ? 'admin' : 'user'}</td>
+              <td title={u.createdAt}>{formatAgo(u.createdAt)}</td>
             </tr>
-          </thead>
-          <tbody>
-            {users &&
-              'value' in users &&
-              users.value.map((u) => (
-                <tr key={u.name} data-testid={`user-${u.name}`}>
-                  <th scope="row">{u.name}</th>
-                  <td>{u.admin ? 'admin' : 'user'}</td>
-                  <td title={u.createdAt}>{formatAgo(u.createdAt)}</td>
-                </tr>
-              ))}
-          </tbody>
-        </table>
-      </div>
+          ))}
+      </DataTable>
       <h2>Nodes</h2>
       <div data-testid="nodes">
         {nodes === null && <p class="muted">Loading…</p>}
         {nodes && 'single' in nodes && <p>This platform runs on one machine (not on Swarm).</p>}
         {nodes && 'error' in nodes && <ErrorAlert error={nodes.error} />}
         {nodes && 'value' in nodes && (
-          <div class="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Node</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">State</th>
-                  <th scope="col">Availability</th>
-                  <th scope="col">CPUs</th>
-                  <th scope="col">Memory</th>
-                  <th scope="col">Instances</th>
-                  <th scope="col">Data services</th>
-                </tr>
-              </thead>
-              <tbody>
-                {nodes.value.nodes.map((n) => (
-                  <tr key={n.id}>
-                    <th scope="row">
-                      {n.name}
-                      {n.leader ? ' (leader)' : ''}
-                    </th>
-                    <td>{n.role}</td>
-                    <td>{n.state}</td>
-                    <td>{n.availability}</td>
-                    <td>{n.cpus}</td>
-                    <td>{formatBytes(n.memoryBytes)}</td>
-                    <td>{n.instances}</td>
-                    <td>{n.dataServices}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable columns={['Node', 'Role', 'State', 'Availability', 'CPUs', 'Memory', 'Instances', 'Data services']}>
+            {nodes.value.nodes.map((n) => (
+              <tr key={n.id}>
+                <th scope="row">
+                  {n.name}
+                  {n.leader ? ' (leader)' : ''}
+                </th>
+                <td>{n.role}</td>
+                <td>{n.state}</td>
+                <td>{n.availability}</td>
+                <td>{n.cpus}</td>
+                <td>{formatBytes(n.memoryBytes)}</td>
+                <td>{n.instances}</td>
+                <td>{n.dataServices}</td>
+              </tr>
+            ))}
+          </DataTable>
         )}
       </div>
     </section>

@@ -4,6 +4,7 @@ import { api, appApi, toError } from '../api.js';
 import { formatAgo } from '../format.js';
 import type { TabProps } from './app-page.js';
 import { ConfirmDialog } from './confirm-dialog.js';
+import { DataTable } from './data-table.js';
 import { ErrorAlert } from './error-alert.js';
 import { Progress, useLongAction } from './progress.js';
 
@@ -36,45 +37,29 @@ export function ReleasesTab({ name, detail, reload }: TabProps) {
   if (detail.releases.length === 0) return <p class="muted">No release yet: <code>paas push</code> makes the first one.</p>;
   return (
     <>
-      <div class="table-wrap">
-        <table data-testid="releases">
-          <thead>
-            <tr>
-              <th scope="col">Release</th>
-              <th scope="col">Status</th>
-              <th scope="col">What</th>
-              <th scope="col">By</th>
-              <th scope="col">When</th>
-              <th scope="col">
-                <span class="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {detail.releases.map((r) => (
-              <tr key={r.id} data-testid={`release-v${r.version}`} data-status={r.status}>
-                <th scope="row">{r.id}</th>
-                <td>
-                  <span class={`status status-${r.status}`}>{r.status}</span>
-                </td>
-                <td>{r.description}</td>
-                <td>{r.user ?? '—'}</td>
-                <td title={r.createdAt}>{formatAgo(r.createdAt)}</td>
-                <td class="actions">
-                  <button type="button" data-testid={`buildlog-v${r.version}`} onClick={() => showLog(r)}>
-                    Build log
-                  </button>
-                  {canRollBack(r) && (
-                    <button type="button" data-testid={`rollback-v${r.version}`} disabled={action.running} onClick={() => setAsking(r)}>
-                      Roll back
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable columns={['Release', 'Status', 'What', 'By', 'When', { actions: true }]} testid="releases">
+        {detail.releases.map((r) => (
+          <tr key={r.id} data-testid={`release-v${r.version}`} data-status={r.status}>
+            <th scope="row">{r.id}</th>
+            <td>
+              <span class={`status status-${r.status}`}>{r.status}</span>
+            </td>
+            <td>{r.description}</td>
+            <td>{r.user ?? '—'}</td>
+            <td title={r.createdAt}>{formatAgo(r.createdAt)}</td>
+            <td class="actions">
+              <button type="button" data-testid={`buildlog-v${r.version}`} onClick={() => showLog(r)}>
+                Build log
+              </button>
+              {canRollBack(r) && (
+                <button type="button" data-testid={`rollback-v${r.version}`} disabled={action.running} onClick={() => setAsking(r)}>
+                  Roll back
+                </button>
+              )}
+            </td>
+          </tr>
+        ))}
+      </DataTable>
       <Progress action={action} />
       <ConfirmDialog open={asking !== null} title={`Roll back to ${asking?.id ?? ''}?`} confirmLabel="Roll back" onConfirm={() => void rollBack()} onCancel={() => setAsking(null)}>
         <p>
