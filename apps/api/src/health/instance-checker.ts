@@ -154,6 +154,8 @@ export class InstanceChecker {
   async #probe(w: Watch, service: CodeService): Promise<void> {
     const { path, interval, timeout } = service.healthcheck;
     const timeoutMs = Math.min(interval * 1000, MAX_PROBE_MS, timeout * 1000);
+    // Paced from each probe's start: a probe that times out does not stretch the interval.
+    const startedAt = Date.now();
     const probe = await probeHttp(w.host, w.port, path, timeoutMs);
     if (this.#stopped) return;
     const healthy = 'status' in probe && probe.status < 500;
@@ -162,7 +164,7 @@ export class InstanceChecker {
       w.nextAt = Date.now() + Math.max(RETRY_MS, timeout * 1000);
       return this.#takeOut(w.app);
     }
-    w.nextAt = Date.now() + interval * 1000;
+    w.nextAt = startedAt + interval * 1000;
     if (healthy) {
       w.failures = 0;
       return;
