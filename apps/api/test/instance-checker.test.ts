@@ -168,6 +168,29 @@ describe('InstanceChecker', () => {
     expect(s.router.targets(HOST)).toHaveLength(2);
   });
 
+  it('when the replacement fails the instance stays out, and goes back in once it answers again', async () => {
+    const c = checker();
+    const bad = await www(1);
+    let status = 500;
+    answer(bad, () => status);
+    s.runtime.status = 500; // replacements never become healthy (within the 5 s health timeout)
+    await rounds(c, 3);
+    expect(s.logs.some((l) => l.includes('www.1 could not be restarted'))).toBe(true);
+    expect(s.deployer.unhealthy.get(bad.id)).toBe('stopped answering /health (3 checks); restarting failed');
+    expect(s.router.targets(HOST)).toHaveLength(1);
+    // A pass of the control loop does not route it again meanwhile.
+    expect(await s.reconciler.passApp(APP, false)).toBe(true);
+    expect(s.router.targets(HOST)).toHaveLength(1);
+    status = 200;
+    await c.tick(Date.now() + 60_000);
+    await c.settled();
+    expect(s.deployer.unhealthy.size).toBe(0);
+    expect(woken).toEqual([APP]);
+    expect(await s.reconciler.passApp(APP, false)).toBe(true);
+    expect(s.router.targets(HOST)).toHaveLength(2);
+    expect((await www(1)).id).toBe(bad.id);
+  }, 30_000);
+
   it('the control loop does not route an instance the checker took out', async () => {
     const bad = await www(1);
     s.deployer.unhealthy.set(bad.id, 'stopped answering /health (3 checks)');

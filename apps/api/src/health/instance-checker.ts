@@ -237,7 +237,12 @@ export class InstanceChecker {
     const { path, interval } = service.healthcheck;
     const ids = new Set(bad.map((i) => targetId(app, i)));
     const fresh = bad.filter((i) => !deployer.unhealthy.has(i.id));
-    for (const i of fresh) deployer.unhealthy.set(i.id, `stopped answering ${path} (${this.o.failures} checks)`);
+    for (const i of fresh) {
+      deployer.unhealthy.set(i.id, `stopped answering ${path} (${this.o.failures} checks)`);
+      // Marked out before anything can fail: a later good probe puts it back, a bad one tries again.
+      const w = byTarget.get(targetId(app, i));
+      if (w) w.out = i.id;
+    }
     await routes.update((table) => {
       for (const [host, entry] of table) {
         if (entry.app === app && entry.service === service.name) table.set(host, { ...entry, targets: entry.targets.filter((t) => !ids.has(t.id)) });
@@ -251,7 +256,6 @@ export class InstanceChecker {
       this.o.log(`${app}: ${name} stopped answering ${path} after ${this.o.failures} checks ${formatSeconds(interval * 1000)} apart${why}: out of the router, restarting`);
       await this.o.note?.(i, `${name} stopped answering ${path} after ${this.o.failures} checks ${formatSeconds(interval * 1000)} apart: out of the router, restarting`)
         .catch((err: unknown) => this.o.log(`${app}: writing the platform line of ${name} failed: ${(err as Error).message}`));
-      if (w) w.out = i.id;
     }
     if (left === 0 && fresh.length > 0) {
       const message = `every instance of ${service.name} stopped answering ${path}: none is in the router until they are restarted`;
