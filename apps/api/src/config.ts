@@ -31,6 +31,10 @@ export interface ApiConfig {
   networkPool: AddressPool;
   /** Lines of retired instances kept per app for paas logs. */
   logRetainLines: number;
+  /** PAAS_HEALTH_CHECKS=off: running instances are not probed (deploys still wait for health). */
+  healthChecks: boolean;
+  /** PAAS_HEALTH_FAILURES: consecutive failed probes that take an instance out of the router (at least 1). */
+  healthFailures: number;
   /** Full resync of the control loop, besides the engine's events. */
   resyncIntervalMs: number;
   /** How long a push, scale or restart waits for the app's lock before DEPLOY_LOCKED. */
@@ -91,6 +95,14 @@ function num(value: string | undefined, fallback: number, name: string): number 
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, got ${JSON.stringify(value)}`);
   return n;
+}
+
+function onOff(value: string | undefined, fallback: boolean, name: string): boolean {
+  const v = (value ?? '').trim().toLowerCase();
+  if (v === '') return fallback;
+  if (v === 'on') return true;
+  if (v === 'off') return false;
+  throw new Error(`${name} must be on or off, got ${JSON.stringify(value)}`);
 }
 
 function pool(base: string | undefined, size: string | undefined): AddressPool {
@@ -187,6 +199,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     instancePids: int(env.PAAS_INSTANCE_PIDS, 512, 'PAAS_INSTANCE_PIDS'),
     networkPool: pool(env.PAAS_NETWORK_POOL, env.PAAS_NETWORK_SIZE),
     logRetainLines: int(env.PAAS_LOG_RETAIN_LINES, 10_000, 'PAAS_LOG_RETAIN_LINES'),
+    healthChecks: onOff(env.PAAS_HEALTH_CHECKS, true, 'PAAS_HEALTH_CHECKS'),
+    healthFailures: Math.max(1, int(env.PAAS_HEALTH_FAILURES, 3, 'PAAS_HEALTH_FAILURES')),
     resyncIntervalMs: int(env.PAAS_RESYNC_INTERVAL_MS, 60_000, 'PAAS_RESYNC_INTERVAL_MS'),
     lockWaitMs: int(env.PAAS_LOCK_WAIT_MS, 500, 'PAAS_LOCK_WAIT_MS'),
     maxUploadBytes: int(env.PAAS_MAX_UPLOAD_MB, 512, 'PAAS_MAX_UPLOAD_MB') * 1024 * 1024,

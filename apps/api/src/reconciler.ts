@@ -3,7 +3,7 @@ import { codeServices, type Deployer } from './deploy/deployer.js';
 import { routesForApp } from './deploy/routes-for-app.js';
 import type { AppLocks } from './locks.js';
 import type { RouteTableManager } from './route-table.js';
-import type { InstanceState, Runtime } from './runtime/types.js';
+import type { InstanceState, Runtime, RuntimeEvent } from './runtime/types.js';
 import type { Store } from './store/types.js';
 
 export interface ReconcilerOptions {
@@ -18,6 +18,8 @@ export interface ReconcilerOptions {
   reviveDataServices?: (app: string) => Promise<string[]>;
   /** How long a pass for an app under lock waits before it is tried again. */
   retryMs?: number;
+  /** Hears every engine event the loop follows (the health checker reports instances killed for memory). */
+  onEvent?: (event: RuntimeEvent) => void;
 }
 
 /**
@@ -153,7 +155,9 @@ export class Reconciler {
         byService.set(service.name, kept);
       }
     }
-    const fresh = routes.withEdge(app, routesForApp(app, codeServices(active), byService, this.o.deployer.opts.domain));
+    // Instances the health checker took out stay out until it puts them back.
+    const routable = new Map([...byService].map(([service, list]) => [service, list.filter((i) => !deployer.unhealthy.has(i.id))]));
+    const fresh = routes.withEdge(app, routesForApp(app, codeServices(active), routable, this.o.deployer.opts.domain));
     if (!sameRoutes(routes.appRoutes(app), fresh)) await routes.setApp(app, fresh);
     if (full) {
       // Instances of services the active release no longer has.
@@ -169,7 +173,10 @@ export class Reconciler {
   async #follow(): Promise<void> {
     while (!this.#stopped) {
       try {
-        for await (const event of this.o.runtime.events(this.#abort.signal)) this.wake(event.app);
+        for await (const event of this.o.runtime.events(this.#abort.signal)) {
+          this.wake(event.app);
+          this.o.onEvent?.(event);
+        }
       } catch (err) {
         if (this.#stopped) return;
         this.o.log(`engine events stopped (${(err as Error).message}); following again`);

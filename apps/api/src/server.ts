@@ -8,7 +8,9 @@ import { Deployer } from './deploy/deployer.js';
 import { AppLocks } from './locks.js';
 import type { Platform } from './platform.js';
 import { Provisioner } from './provision/provisioner.js';
+import { InstanceChecker } from './health/instance-checker.js';
 import { keepInstanceLogs } from './logs/keep-logs.js';
+import { platformLines } from './logs/platform-line.js';
 import { loadPlatformId } from './platform-id.js';
 import { Reconciler } from './reconciler.js';
 import { RouteTableManager } from './route-table.js';
@@ -75,7 +77,17 @@ async function main(): Promise<void> {
     keepLogs: keepInstanceLogs(store, runtime, config.logRetainLines, (msg) => log(msg)),
     log: (msg) => log(msg),
   });
-  const reconciler = new Reconciler({ store, runtime, deployer, locks, routes, resyncIntervalMs: config.resyncIntervalMs, log: (msg) => log(msg), reviveDataServices: (app) => provisioner.revive(app) });
+  let checker: InstanceChecker | undefined;
+  const reconciler = new Reconciler({
+    store, runtime, deployer, locks, routes, resyncIntervalMs: config.resyncIntervalMs, log: (msg) => log(msg),
+    reviveDataServices: (app) => provisioner.revive(app),
+    onEvent: (event) => checker?.onEvent(event),
+  });
+  checker = new InstanceChecker({
+    store, deployer, routes, locks, enabled: config.healthChecks, failures: config.healthFailures, log: (msg) => log(msg),
+    note: platformLines(store, config.logRetainLines),
+    wake: (app) => reconciler.wake(app),
+  });
   const certificates = new CertificateManager({
     config,
     store,
@@ -113,6 +125,7 @@ async function main(): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       await reconciler.start();
+      checker.start();
       log(`reconciled (platform ${platformId})`);
       break;
     } catch (err) {
@@ -128,6 +141,7 @@ async function main(): Promise<void> {
   const close = async (): Promise<void> => {
     if (closing) return;
     closing = true;
+    await checker?.stop();
     await reconciler.stop();
     await certificates.stop();
     await app.close();

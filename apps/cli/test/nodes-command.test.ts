@@ -56,6 +56,14 @@ describe('paas ps table', () => {
       'worker.1  v3       healthy  0         2m      -',
     ]);
   });
+
+  it('a REASON column says why, when some instance has one', () => {
+    expect(table(instanceRows([instance('www.1', { state: 'unhealthy', reason: 'stopped answering /health (3 checks)' }), instance('www.2')], false))).toEqual([
+      'INSTANCE  RELEASE  STATE      RESTARTS  UPTIME  REASON',
+      'www.1     v3       unhealthy  0         2m      stopped answering /health (3 checks)',
+      'www.2     v3       healthy    0         2m',
+    ]);
+  });
 });
 
 /** A stand-in for the API's node routes. */

@@ -63,6 +63,8 @@ export interface InstanceInfo {
   address?: string;
   /** The node it runs on (only on a multi-node platform). */
   node?: string;
+  /** Why the platform took it out of the router or the engine last stopped it, e.g. "killed: over its memory limit". */
+  reason?: string;
   /** Only from GET …/ps: percent of one CPU and bytes of memory now. */
   cpuPercent?: number;
   memoryBytes?: number;

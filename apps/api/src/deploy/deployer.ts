@@ -74,6 +74,11 @@ export class Deployer {
   /** Instances started but not yet healthy, and old ones being drained: `paas ps` shows them so. */
   readonly starting = new Set<string>();
   readonly draining = new Set<string>();
+  /**
+   * Running instances the health checker took out of the router, and why
+   * (health/instance-checker.ts): no route names them until it says so.
+   */
+  readonly unhealthy = new Map<string, string>();
 
   constructor(readonly opts: DeployerOptions) {}
 
@@ -166,7 +171,8 @@ export class Deployer {
    */
   async switchRoutes(release: ReleaseRow, byService: Map<string, InstanceState[]>): Promise<void> {
     const app = release.app;
-    const fresh = routesForApp(app, codeServices(release), byService, this.opts.domain);
+    const routable = new Map([...byService].map(([service, list]) => [service, list.filter((i) => !this.unhealthy.has(i.id))]));
+    const fresh = routesForApp(app, codeServices(release), routable, this.opts.domain);
     const current = this.opts.routes.appRoutes(app);
     for (const [host, entry] of fresh) {
       if (byService.has(entry.service)) continue;

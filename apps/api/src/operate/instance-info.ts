@@ -9,14 +9,22 @@ import type { InstanceState } from '../runtime/types.js';
  * of the running web instances take traffic (a running web instance of the
  * active release outside it is unhealthy).
  */
-export function instanceStatus(i: InstanceState, deployer: Pick<Deployer, 'starting' | 'draining'>, routed: ReadonlySet<string> | undefined, app: string): InstanceStatus {
+export function instanceStatus(i: InstanceState, deployer: Pick<Deployer, 'starting' | 'draining' | 'unhealthy'>, routed: ReadonlySet<string> | undefined, app: string): InstanceStatus {
   if (deployer.draining.has(i.id)) return 'draining';
   if (deployer.starting.has(i.id)) return 'starting';
   if (i.restarting) return i.restartCount > 0 ? 'restarting' : 'crashed';
   if (!i.running) return i.exitCode !== null && i.exitCode !== 0 ? 'crashed' : 'stopped';
+  if (deployer.unhealthy.has(i.id)) return 'unhealthy';
   if (routed !== undefined && !routed.has(targetId(app, i))) return 'unhealthy';
   return 'healthy';
 }
+
+/** Why `paas ps` shows it so: the health checker's reason, else a kill for memory the engine reported. */
+export function instanceReason(i: InstanceState, deployer: Pick<Deployer, 'unhealthy'>): string | undefined {
+  return deployer.unhealthy.get(i.id) ?? (i.oomKilled ? OOM_REASON : undefined);
+}
+
+export const OOM_REASON = 'killed: over its memory limit';
 
 /** Target ids the router sends traffic to, per service. */
 export function routedTargets(routes: Map<string, RouteEntry>): Map<string, Set<string>> {
@@ -29,7 +37,7 @@ export function routedTargets(routes: Map<string, RouteEntry>): Map<string, Set<
   return out;
 }
 
-export function toInstanceInfo(i: InstanceState, state: InstanceStatus, now = Date.now()): InstanceInfo {
+export function toInstanceInfo(i: InstanceState, state: InstanceStatus, now = Date.now(), reason?: string): InstanceInfo {
   const address = Object.values(i.addresses)[0];
   return {
     name: `${i.service}.${i.index}`,
@@ -41,5 +49,6 @@ export function toInstanceInfo(i: InstanceState, state: InstanceStatus, now = Da
     exitCode: i.exitCode,
     ...(address ? { address: `${address.host}:${address.port}` } : {}),
     ...(i.node !== undefined ? { node: i.node } : {}),
+    ...(reason !== undefined ? { reason } : {}),
   };
 }

@@ -19,7 +19,7 @@ export interface LiveDeps {
 
 /** What a watcher compares: the states, not the ever-changing uptime and figures. */
 function fingerprint(list: InstanceInfo[]): string {
-  return JSON.stringify(list.map((i) => [i.name, i.release, i.state, i.restarts, i.exitCode, i.address ?? '', i.node ?? '']));
+  return JSON.stringify(list.map((i) => [i.name, i.release, i.state, i.restarts, i.exitCode, i.address ?? '', i.node ?? '', i.reason ?? '']));
 }
 
 /**

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { loadApp, requireUser } from '../auth.js';
 import { appUrl } from '../deploy/routes-for-app.js';
 import { destroyApp } from '../deploy/destroy-app.js';
-import { instanceStatus, routedTargets, toInstanceInfo } from '../operate/instance-info.js';
+import { instanceReason, instanceStatus, routedTargets, toInstanceInfo } from '../operate/instance-info.js';
 import type { Platform } from '../platform.js';
 import { toReleaseInfo } from '../releases/release-info.js';
 import type { AppRow } from '../store/types.js';
@@ -54,7 +54,7 @@ export function registerAppRoutes(app: FastifyInstance, p: Platform): void {
       spec: active?.spec ?? null,
       scale,
       instances: instances
-        .map((i): InstanceInfo => toInstanceInfo(i, instanceStatus(i, p.deployer, routed.get(i.service), row.name)))
+        .map((i): InstanceInfo => toInstanceInfo(i, instanceStatus(i, p.deployer, routed.get(i.service), row.name), Date.now(), instanceReason(i, p.deployer)))
         .sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }) || a.release.localeCompare(b.release, undefined, { numeric: true })),
       releases: releases.map(toReleaseInfo),
       builds: builds.map(

@@ -2,7 +2,7 @@ import { checkScale, PaasError, type InstanceInfo, type PushEvent, type RestartR
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { loadApp, requireUser } from '../auth.js';
 import { toDeployError } from '../deploy/deployer.js';
-import { instanceStatus, routedTargets, toInstanceInfo } from '../operate/instance-info.js';
+import { instanceReason, instanceStatus, routedTargets, toInstanceInfo } from '../operate/instance-info.js';
 import { restartService } from '../operate/restart-app.js';
 import { activeRelease, codeService, scaleApp } from '../operate/scale-app.js';
 import type { EventSource } from '../logs/instance-events.js';
@@ -82,7 +82,7 @@ export function registerOperateRoutes(app: FastifyInstance, p: Platform, events:
       const now = Date.now();
       ids.clear();
       return instances.map((i) => {
-        const info = toInstanceInfo(i, instanceStatus(i, p.deployer, routed.get(i.service), row.name), now);
+        const info = toInstanceInfo(i, instanceStatus(i, p.deployer, routed.get(i.service), row.name), now, instanceReason(i, p.deployer));
         if (i.running) ids.set(info.name, i.id);
         return info;
       });

@@ -32,6 +32,8 @@ export function toInstanceState(info: ContainerInspectInfo): InstanceState {
     restarting,
     exitCode,
     restartCount: info.RestartCount,
+    // The engine keeps OOMKilled after the restart policy started the container again.
+    oomKilled: info.State.OOMKilled === true,
     startedAt: started,
     addresses: publishedAddresses(info),
   };

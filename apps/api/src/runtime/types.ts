@@ -63,6 +63,8 @@ export interface InstanceState {
   /** Code of the last exit while not running; null while running or before a first start. */
   exitCode: number | null;
   restartCount: number;
+  /** The engine killed its last run for going over its memory limit (also once the restart policy started it again); undefined when the driver cannot tell. */
+  oomKilled?: boolean;
   /** When the current run started; null before a first start. */
   startedAt: Date | null;
   /** container port → where the router reaches it. */

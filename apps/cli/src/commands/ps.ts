@@ -14,10 +14,15 @@ export function formatUptime(seconds: number | null): string {
   return `${Math.floor(seconds / 86400)}d`;
 }
 
-/** The table of `paas ps` (and `paas info`); a NODE column only on a multi-node platform (some instance has a node). */
+/**
+ * The table of `paas ps` (and `paas info`); a NODE column only on a
+ * multi-node platform (some instance has a node), a REASON column only when
+ * some instance has one (out of the router, killed for memory).
+ */
 export function instanceRows(instances: InstanceInfo[], withStats: boolean): string[][] {
   const withNode = instances.some((i) => i.node !== undefined);
-  const header = ['INSTANCE', 'RELEASE', 'STATE', 'RESTARTS', 'UPTIME', ...(withNode ? ['NODE'] : []), ...(withStats ? ['CPU', 'MEMORY'] : [])];
+  const withReason = instances.some((i) => i.reason !== undefined);
+  const header = ['INSTANCE', 'RELEASE', 'STATE', 'RESTARTS', 'UPTIME', ...(withNode ? ['NODE'] : []), ...(withStats ? ['CPU', 'MEMORY'] : []), ...(withReason ? ['REASON'] : [])];
   return [
     header,
     ...instances.map((i) => [
@@ -30,6 +35,7 @@ export function instanceRows(instances: InstanceInfo[], withStats: boolean): str
       ...(withStats
         ? [i.cpuPercent === undefined ? '-' : `${i.cpuPercent.toFixed(1)}%`, i.memoryBytes === undefined ? '-' : formatBytes(i.memoryBytes)]
         : []),
+      ...(withReason ? [i.reason ?? ''] : []),
     ]),
   ];
 }
@@ -45,6 +51,9 @@ Examples:
 
 States: starting, healthy, unhealthy (running but not taking traffic),
 crashed, restarting, draining (being retired after a deploy), stopped.
+A REASON column says why, when the platform knows: "stopped answering
+/health (3 checks)" (taken out of the router and being replaced), "killed:
+over its memory limit" (the engine restarted it).
 On a platform of several machines (Docker Swarm) a NODE column says where
 each instance runs (paas nodes lists the machines).`)
     .action(async (opts: { app?: string; json?: boolean }) => {

@@ -1,0 +1,155 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copyApp, writeVersion } from './harness/app-dir.js';
+import { deployVersioned } from './harness/deployed.js';
+import { startLoad } from './harness/http.js';
+import { startPlatform, type Platform } from './harness/platform.js';
+
+// The versioned fixture with two instances and a health check every second.
+const SPEC = `www:
+  type: python
+  process: exec python3 server.py
+  instances: 2
+  healthcheck: {path: /health, interval: 1, timeout: 30}
+`;
+
+interface Ps { name: string; release: string; state: string; restarts: number; uptime: number | null; reason?: string }
+
+let p: Platform;
+let calm: string;
+
+beforeAll(async () => {
+  // Instances get 128 MiB, so that /leak reaches its limit in a second or two.
+  p = await startPlatform({ PAAS_INSTANCE_MEMORY_MB: '128' });
+  calm = await deployVersioned(p, 'calm', 'calm');
+}, 300_000);
+afterAll(async () => {
+  await p?.stop();
+}, 120_000);
+
+async function deployTwo(app: string): Promise<string> {
+  const dir = await copyApp('test/fixtures/versioned');
+  await writeVersion(dir, app);
+  await writeFile(join(dir, 'paas.yml'), SPEC);
+  expect((await p.paas(['create', app], { cwd: dir })).code).toBe(0);
+  const pushed = await p.paas(['push'], { cwd: dir });
+  expect(pushed.code, pushed.stdout + pushed.stderr).toBe(0);
+  return dir;
+}
+
+async function ps(dir: string): Promise<Ps[]> {
+  const r = await p.paas(['ps', '--json'], { cwd: dir });
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as Ps[];
+}
+
+/** Polls `paas ps --json` until `found` picks something; returns it with the time it was seen. */
+async function waitPs<T>(dir: string, found: (list: Ps[]) => T | undefined, timeoutMs: number): Promise<{ value: T; at: number; before: number }> {
+  const deadline = Date.now() + timeoutMs;
+  let last: Ps[] = [];
+  while (Date.now() < deadline) {
+    const before = Date.now();
+    last = await ps(dir);
+    const value = found(last);
+    if (value !== undefined) return { value, at: Date.now(), before };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`not seen within ${timeoutMs} ms; last ps: ${JSON.stringify(last)}`);
+}
+
+/** The API's lines about an app (its log is JSON lines with a time in ms). */
+async function apiLines(app: string, since: number): Promise<string[]> {
+  const text = await readFile(join(p.home, 'logs', 'api.log'), 'utf8').catch(() => '');
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    try {
+      const j = JSON.parse(line) as { time?: number; msg?: string };
+      if (j.time !== undefined && j.time >= since && j.msg?.startsWith(`${app}: `)) out.push(`+${j.time - since} ms ${j.msg}`);
+    } catch {
+      // not JSON
+    }
+  }
+  return out;
+}
+
+/** `paas logs --no-follow` of the app, given 30 s. */
+async function logsOf(dir: string): Promise<string> {
+  const r = await Promise.race([p.paas(['logs', '--no-follow'], { cwd: dir }), new Promise<undefined>((res) => setTimeout(res, 30_000))]);
+  if (r === undefined) throw new Error('paas logs did not end within 30 s');
+  expect(r.code, r.stderr).toBe(0);
+  return r.stdout;
+}
+
+/** POST through the router; resolves with the status or the socket error. */
+function postVia(host: string, path: string): Promise<string> {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port: p.routerPort, path, method: 'POST', headers: { host, 'content-length': '0' }, agent: false, timeout: 60_000 }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(String(res.statusCode)));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', (err) => resolve(err.message));
+    req.end();
+  });
+}
+
+describe('active health checks', () => {
+  it('an instance whose health path hangs is out of the router within 3 checks and replaced; the other instance and the other app serve throughout', async () => {
+    const dir = await deployTwo('wedge');
+    const load = startLoad(p.routerPort, 'wedge.localhost', { concurrency: 4, intervalMs: 20, maxMs: 120_000 });
+    const other = startLoad(p.routerPort, 'calm.localhost', { concurrency: 2, intervalMs: 20, maxMs: 120_000 });
+    let out, restarted, wedgedAt;
+    try {
+      await new Promise((r) => setTimeout(r, 1_000));
+      const touched = await p.paas(['run', 'www.1', '--', 'touch', '/tmp/paas-wedge-health'], { cwd: dir });
+      expect(touched.code, touched.stderr).toBe(0);
+      wedgedAt = Date.now();
+      out = await waitPs(dir, (list) => list.find((i) => i.name === 'www.1' && i.state === 'unhealthy' && i.reason !== undefined), 15_000);
+      restarted = await waitPs(dir, (list) => list.find((i) => i.name === 'www.1' && i.state === 'healthy'), 30_000);
+      await new Promise((r) => setTimeout(r, 1_000));
+    } finally {
+      await load.stop();
+      await other.stop();
+    }
+    const toOut = out.at - wedgedAt;
+    const toRestarted = restarted.at - wedgedAt;
+    console.log((await apiLines('wedge', wedgedAt)).join('\n'));
+    console.log(`wedge: ps saw it out ${out.before - wedgedAt}..${toOut} ms after the wedge, restarted ${restarted.before - wedgedAt}..${toRestarted} ms; wedge app ${load.report.ok}/${load.report.sent} ok, failures ${JSON.stringify(load.report.failures)}; calm app ${other.report.ok}/${other.report.sent} ok, failures ${JSON.stringify(other.report.failures)}`);
+    expect(out.value.reason).toBe('stopped answering /health (3 checks)');
+    // 3 checks 1 s apart, each waiting 1 s, plus ps's own polling.
+    expect(out.before - wedgedAt).toBeLessThan(3 * 1_000 + 3_000);
+    expect(toRestarted).toBeLessThan(3 * 1_000 + 10_000);
+    // Only /health hangs: the wedged instance still answers /, so nothing is lost.
+    expect(load.report.failures).toEqual([]);
+    expect(other.report.failures).toEqual([]);
+    expect(other.report.ok).toBeGreaterThan(50);
+    expect(await logsOf(dir)).toContain('[paas] www.1 stopped answering /health after 3 checks 1 s apart: out of the router, restarting');
+    // The replacement is fresh: its /health answers.
+    const after = await ps(dir);
+    expect(after.filter((i) => i.state === 'healthy').map((i) => i.name).sort()).toEqual(['www.1', 'www.2']);
+  }, 150_000);
+
+  it('an instance killed at its memory limit is restarted and says why; the other instance carries its requests', async () => {
+    const dir = await deployTwo('leaky');
+    const load = startLoad(p.routerPort, 'leaky.localhost', { concurrency: 4, intervalMs: 20, maxMs: 120_000 });
+    let killed, leak, leakedAt;
+    try {
+      await new Promise((r) => setTimeout(r, 1_000));
+      leakedAt = Date.now();
+      leak = await postVia('leaky.localhost', '/leak');
+      killed = await waitPs(dir, (list) => list.find((i) => i.reason === 'killed: over its memory limit' && i.state === 'healthy' && i.restarts >= 1), 30_000);
+      await new Promise((r) => setTimeout(r, 1_000));
+    } finally {
+      await load.stop();
+    }
+    console.log(`leak: the /leak request ended with ${leak} after ${Date.now() - leakedAt} ms; ${killed.value.name} restarted (restarts ${killed.value.restarts}) and seen so ${killed.at - leakedAt} ms after the leak began; load ${load.report.ok}/${load.report.sent} ok, failures ${JSON.stringify(load.report.failures)}`);
+    // The connection of the request that leaked breaks when the engine kills the instance.
+    expect(['502', 'socket hang up', 'read ECONNRESET']).toContain(leak);
+    expect(load.report.failures).toEqual([]);
+    expect(load.report.ok).toBeGreaterThan(50);
+    console.log((await apiLines('leaky', leakedAt)).join('\n'));
+    expect(await logsOf(dir)).toContain(`[paas] ${killed.value.name} was killed: over its memory limit; the engine restarts it`);
+  }, 150_000);
+});
