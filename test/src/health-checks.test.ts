@@ -22,7 +22,8 @@ let calm: string;
 
 beforeAll(async () => {
   // Instances get 128 MiB, so that /leak reaches its limit in a second or two.
-  p = await startPlatform({ PAAS_INSTANCE_MEMORY_MB: '128' });
+  // Probes as often as the spec's interval (1 s) asks, so that "interval × 3" is seconds here.
+  p = await startPlatform({ PAAS_INSTANCE_MEMORY_MB: '128', PAAS_HEALTH_INTERVAL_MS: '1000' });
   calm = await deployVersioned(p, 'calm', 'calm');
 }, 300_000);
 afterAll(async () => {

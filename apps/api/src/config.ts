@@ -35,6 +35,8 @@ export interface ApiConfig {
   healthChecks: boolean;
   /** PAAS_HEALTH_FAILURES: consecutive failed probes that take an instance out of the router (at least 1). */
   healthFailures: number;
+  /** PAAS_HEALTH_INTERVAL_MS: the shortest time between two probes of a running instance (a longer healthcheck.interval wins). */
+  healthIntervalMs: number;
   /** Full resync of the control loop, besides the engine's events. */
   resyncIntervalMs: number;
   /** How long a push, scale or restart waits for the app's lock before DEPLOY_LOCKED. */
@@ -201,6 +203,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     logRetainLines: int(env.PAAS_LOG_RETAIN_LINES, 10_000, 'PAAS_LOG_RETAIN_LINES'),
     healthChecks: onOff(env.PAAS_HEALTH_CHECKS, true, 'PAAS_HEALTH_CHECKS'),
     healthFailures: Math.max(1, int(env.PAAS_HEALTH_FAILURES, 3, 'PAAS_HEALTH_FAILURES')),
+    healthIntervalMs: Math.max(100, int(env.PAAS_HEALTH_INTERVAL_MS, 5_000, 'PAAS_HEALTH_INTERVAL_MS')),
     resyncIntervalMs: int(env.PAAS_RESYNC_INTERVAL_MS, 60_000, 'PAAS_RESYNC_INTERVAL_MS'),
     lockWaitMs: int(env.PAAS_LOCK_WAIT_MS, 500, 'PAAS_LOCK_WAIT_MS'),
     maxUploadBytes: int(env.PAAS_MAX_UPLOAD_MB, 512, 'PAAS_MAX_UPLOAD_MB') * 1024 * 1024,

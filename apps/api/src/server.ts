@@ -84,7 +84,7 @@ async function main(): Promise<void> {
     onEvent: (event) => checker?.onEvent(event),
   });
   checker = new InstanceChecker({
-    store, deployer, routes, locks, enabled: config.healthChecks, failures: config.healthFailures, log: (msg) => log(msg),
+    store, deployer, routes, locks, enabled: config.healthChecks, failures: config.healthFailures, minIntervalMs: config.healthIntervalMs, log: (msg) => log(msg),
     note: platformLines(store, config.logRetainLines),
     wake: (app) => reconciler.wake(app),
   });

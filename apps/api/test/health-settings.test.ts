@@ -4,7 +4,8 @@ import { loadConfig } from '../src/config.js';
 describe('health check settings', () => {
   it('are on with 3 failures by default', () => {
     const c = loadConfig({});
-    expect([c.healthChecks, c.healthFailures]).toEqual([true, 3]);
+    expect([c.healthChecks, c.healthFailures, c.healthIntervalMs]).toEqual([true, 3, 5_000]);
+    expect(loadConfig({ PAAS_HEALTH_INTERVAL_MS: '1000' }).healthIntervalMs).toBe(1_000);
   });
 
   it('PAAS_HEALTH_CHECKS takes on or off, PAAS_HEALTH_FAILURES a whole number (at least 1)', () => {

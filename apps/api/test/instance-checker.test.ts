@@ -27,10 +27,11 @@ afterEach(async () => {
   await s?.close();
 });
 
-function checker(over: { enabled?: boolean; failures?: number } = {}): InstanceChecker {
+function checker(over: { enabled?: boolean; failures?: number; minIntervalMs?: number } = {}): InstanceChecker {
   return new InstanceChecker({
     store: s.store, deployer: s.deployer, routes: s.routes, locks: s.locks,
     enabled: over.enabled ?? true, failures: over.failures ?? 3,
+    ...(over.minIntervalMs !== undefined ? { minIntervalMs: over.minIntervalMs } : {}),
     log: (m) => s.logs.push(m),
     note: async (_i, text) => void notes.push(text),
     wake: (app) => void woken.push(app),
@@ -63,6 +64,19 @@ async function rounds(c: InstanceChecker, n: number): Promise<void> {
 }
 
 describe('InstanceChecker', () => {
+  it('probes no more often than PAAS_HEALTH_INTERVAL_MS, however short the spec\'s interval', async () => {
+    const c = checker({ minIntervalMs: 5_000 });
+    answer(await www(1), () => 500);
+    // Ticks 1.1 s apart: the spec's 1 s would make three failures; the floor allows one.
+    await rounds(c, 3);
+    expect(notes).toEqual([]);
+    for (const at of [6_100, 11_200]) {
+      await c.tick(Date.now() + at);
+      await c.settled();
+    }
+    expect(notes.join('\n')).toMatch(/www\.1 stopped answering \/health after 3 checks 5 s apart/);
+  });
+
   it('takes an instance out of the router after N failed checks, says why, and replaces it', async () => {
     const c = checker();
     const bad = await www(1);

@@ -17,6 +17,10 @@ class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
 
 class RequestHandler(WSGIRequestHandler):
     def log_message(self, format, *args):
+        # The platform's health probes would fill the app's log with one line every few seconds.
+        headers = getattr(self, "headers", None)
+        if headers is not None and headers.get("User-Agent") == "paas-health-check":
+            return
         sys.stdout.write("%s - %s\\n" % (self.address_string(), format % args))
         sys.stdout.flush()
 

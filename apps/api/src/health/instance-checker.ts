@@ -18,6 +18,12 @@ export interface InstanceCheckerOptions {
   enabled: boolean;
   /** PAAS_HEALTH_FAILURES: consecutive failed probes that take an instance out. */
   failures: number;
+  /**
+   * PAAS_HEALTH_INTERVAL_MS: the shortest time between two probes of one instance. The spec's
+   * interval (1 s by default) paces a deploy's wait; a running app need not answer a probe, and
+   * log it, every second.
+   */
+  minIntervalMs?: number;
   log: (msg: string) => void;
   /** Writes a platform line into the instance's logs (`paas logs`). */
   note?: (instance: InstanceState, text: string) => Promise<void>;
@@ -152,8 +158,9 @@ export class InstanceChecker {
   }
 
   async #probe(w: Watch, service: CodeService): Promise<void> {
-    const { path, interval, timeout } = service.healthcheck;
-    const timeoutMs = Math.min(interval * 1000, MAX_PROBE_MS, timeout * 1000);
+    const { path, timeout } = service.healthcheck;
+    const everyMs = this.#everyMs(service);
+    const timeoutMs = Math.min(everyMs, MAX_PROBE_MS, timeout * 1000);
     // Paced from each probe's start: a probe that times out does not stretch the interval.
     const startedAt = Date.now();
     const probe = await probeHttp(w.host, w.port, path, timeoutMs);
@@ -164,7 +171,7 @@ export class InstanceChecker {
       w.nextAt = Date.now() + Math.max(RETRY_MS, timeout * 1000);
       return this.#takeOut(w.app);
     }
-    w.nextAt = startedAt + interval * 1000;
+    w.nextAt = startedAt + everyMs;
     if (healthy) {
       w.failures = 0;
       return;
@@ -234,7 +241,8 @@ export class InstanceChecker {
   async #replace(release: ReleaseRow, service: CodeService, bad: InstanceState[], byTarget: Map<string, Watch>): Promise<InstanceState[]> {
     const { deployer, routes } = this.o;
     const app = release.app;
-    const { path, interval } = service.healthcheck;
+    const { path } = service.healthcheck;
+    const everyMs = this.#everyMs(service);
     const ids = new Set(bad.map((i) => targetId(app, i)));
     const fresh = bad.filter((i) => !deployer.unhealthy.has(i.id));
     for (const i of fresh) {
@@ -253,8 +261,8 @@ export class InstanceChecker {
       const w = byTarget.get(targetId(app, i));
       const name = `${i.service}.${i.index}`;
       const why = w?.lastError ? ` (last: ${w.lastError})` : '';
-      this.o.log(`${app}: ${name} stopped answering ${path} after ${this.o.failures} checks ${formatSeconds(interval * 1000)} apart${why}: out of the router, restarting`);
-      await this.o.note?.(i, `${name} stopped answering ${path} after ${this.o.failures} checks ${formatSeconds(interval * 1000)} apart: out of the router, restarting`)
+      this.o.log(`${app}: ${name} stopped answering ${path} after ${this.o.failures} checks ${formatSeconds(everyMs)} apart${why}: out of the router, restarting`);
+      await this.o.note?.(i, `${name} stopped answering ${path} after ${this.o.failures} checks ${formatSeconds(everyMs)} apart: out of the router, restarting`)
         .catch((err: unknown) => this.o.log(`${app}: writing the platform line of ${name} failed: ${(err as Error).message}`));
     }
     if (left === 0 && fresh.length > 0) {
@@ -277,6 +285,11 @@ export class InstanceChecker {
       }
       return [];
     }
+  }
+
+  /** How often an instance of the service is probed. */
+  #everyMs(service: CodeService): number {
+    return Math.max(service.healthcheck.interval * 1000, this.o.minIntervalMs ?? 0);
   }
 
   /** The service's spec when the target belongs to the app's active release; undefined otherwise. */
