@@ -24,6 +24,7 @@ export function OverviewTab({ name, detail, instances, reload, psError }: TabPro
             <td>
               <span class={`state state-${i.state}`}>{i.state}</span>
               {i.exitCode !== null && i.state !== 'healthy' ? ` (exit ${i.exitCode})` : ''}
+              {i.reason !== undefined && <span class="reason"> — {i.reason}</span>}
             </td>
             <td>{i.release}</td>
             <td>{i.restarts}</td>
