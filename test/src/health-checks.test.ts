@@ -46,18 +46,59 @@ async function ps(dir: string): Promise<Ps[]> {
   return JSON.parse(r.stdout) as Ps[];
 }
 
-/** Polls `paas ps --json` until `found` picks something; returns it with the time it was seen. */
-async function waitPs<T>(dir: string, found: (list: Ps[]) => T | undefined, timeoutMs: number): Promise<{ value: T; at: number; before: number }> {
-  const deadline = Date.now() + timeoutMs;
-  let last: Ps[] = [];
-  while (Date.now() < deadline) {
-    const before = Date.now();
-    last = await ps(dir);
-    const value = found(last);
-    if (value !== undefined) return { value, at: Date.now(), before };
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`not seen within ${timeoutMs} ms; last ps: ${JSON.stringify(last)}`);
+/**
+ * The app's instances as the API streams them (GET …/ps as server-sent events: again on every engine
+ * event and every change its 1 s re-read finds), so that a state that lasts a second is not missed
+ * between two polls. `until` resolves with the first list `found` picks, and when it came.
+ */
+interface PsWatch {
+  /** The first list that came at `since` or later which `found` picks. */
+  until<T>(found: (list: Ps[]) => T | undefined, since: number, timeoutMs: number): Promise<{ value: T; at: number }>;
+  stop(): void;
+}
+
+function watchPs(app: string, token: string): PsWatch {
+  const lists: { at: number; list: Ps[] }[] = [];
+  const waiters = new Set<() => void>();
+  const abort = new AbortController();
+  void (async () => {
+    const res = await fetch(`http://127.0.0.1:${p.apiPort}/v1/apps/${app}/ps`, { headers: { accept: 'text/event-stream', authorization: `Bearer ${token}` }, signal: abort.signal });
+    let text = '';
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      text += Buffer.from(chunk).toString();
+      let end;
+      while ((end = text.indexOf('\n\n')) >= 0) {
+        const data = /^data: (.*)$/m.exec(text.slice(0, end))?.[1];
+        text = text.slice(end + 2);
+        if (data !== undefined) lists.push({ at: Date.now(), list: JSON.parse(data) as Ps[] });
+        for (const w of waiters) w();
+      }
+    }
+  })().catch(() => undefined);
+  return {
+    until: (found, since, timeoutMs) =>
+      new Promise((resolve, reject) => {
+        let seen = 0;
+        const look = (): void => {
+          for (; seen < lists.length; seen++) {
+            if (lists[seen]!.at < since) continue;
+            const value = found(lists[seen]!.list);
+            if (value !== undefined) {
+              waiters.delete(look);
+              clearTimeout(timer);
+              return resolve({ value, at: lists[seen]!.at });
+            }
+          }
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(look);
+          reject(new Error(`not seen within ${timeoutMs} ms; last ps: ${JSON.stringify(lists.at(-1)?.list ?? [])}`));
+        }, timeoutMs);
+        waiters.add(look);
+        look();
+      }),
+    stop: () => abort.abort(),
+  };
 }
 
 /** The API's lines about an app (its log is JSON lines with a time in ms). */
@@ -101,26 +142,29 @@ describe('active health checks', () => {
     const dir = await deployTwo('wedge');
     const load = startLoad(p.routerPort, 'wedge.localhost', { concurrency: 4, intervalMs: 20, maxMs: 120_000 });
     const other = startLoad(p.routerPort, 'calm.localhost', { concurrency: 2, intervalMs: 20, maxMs: 120_000 });
+    const watch = watchPs('wedge', await p.adminToken());
     let out, restarted, wedgedAt;
     try {
       await new Promise((r) => setTimeout(r, 1_000));
       const touched = await p.paas(['run', 'www.1', '--', 'touch', '/tmp/paas-wedge-health'], { cwd: dir });
       expect(touched.code, touched.stderr).toBe(0);
       wedgedAt = Date.now();
-      out = await waitPs(dir, (list) => list.find((i) => i.name === 'www.1' && i.state === 'unhealthy' && i.reason !== undefined), 15_000);
-      restarted = await waitPs(dir, (list) => list.find((i) => i.name === 'www.1' && i.state === 'healthy'), 30_000);
+      out = await watch.until((list) => list.find((i) => i.name === 'www.1' && i.state === 'unhealthy' && i.reason !== undefined), wedgedAt, 15_000);
+      // Healthy again: one www.1 only (the replacement), in the router.
+      restarted = await watch.until((list) => (list.filter((i) => i.name === 'www.1').length === 1 ? list.find((i) => i.name === 'www.1' && i.state === 'healthy') : undefined), out.at, 30_000);
       await new Promise((r) => setTimeout(r, 1_000));
     } finally {
+      watch.stop();
       await load.stop();
       await other.stop();
     }
     const toOut = out.at - wedgedAt;
     const toRestarted = restarted.at - wedgedAt;
     console.log((await apiLines('wedge', wedgedAt)).join('\n'));
-    console.log(`wedge: ps saw it out ${out.before - wedgedAt}..${toOut} ms after the wedge, restarted ${restarted.before - wedgedAt}..${toRestarted} ms; wedge app ${load.report.ok}/${load.report.sent} ok, failures ${JSON.stringify(load.report.failures)}; calm app ${other.report.ok}/${other.report.sent} ok, failures ${JSON.stringify(other.report.failures)}`);
+    console.log(`wedge: ps saw it out ${toOut} ms after the wedge, restarted ${toRestarted} ms; wedge app ${load.report.ok}/${load.report.sent} ok, failures ${JSON.stringify(load.report.failures)}; calm app ${other.report.ok}/${other.report.sent} ok, failures ${JSON.stringify(other.report.failures)}`);
     expect(out.value.reason).toBe('stopped answering /health (3 checks)');
-    // 3 checks 1 s apart, each waiting 1 s, plus ps's own polling.
-    expect(out.before - wedgedAt).toBeLessThan(3 * 1_000 + 3_000);
+    // 3 checks 1 s apart, the last waiting 1 s for its answer, then up to the stream's 1 s re-read.
+    expect(toOut).toBeLessThan(3 * 1_000 + 3_000);
     expect(toRestarted).toBeLessThan(3 * 1_000 + 10_000);
     // Only /health hangs: the wedged instance still answers /, so nothing is lost.
     expect(load.report.failures).toEqual([]);
@@ -135,14 +179,20 @@ describe('active health checks', () => {
   it('an instance killed at its memory limit is restarted and says why; the other instance carries its requests', async () => {
     const dir = await deployTwo('leaky');
     const load = startLoad(p.routerPort, 'leaky.localhost', { concurrency: 4, intervalMs: 20, maxMs: 120_000 });
-    let killed, leak, leakedAt;
+    const watch = watchPs('leaky', await p.adminToken());
+    let killed: { value: Ps; at: number } | undefined;
+    let leak = '';
+    let leakedAt = 0;
     try {
       await new Promise((r) => setTimeout(r, 1_000));
       leakedAt = Date.now();
       leak = await postVia('leaky.localhost', '/leak');
-      killed = await waitPs(dir, (list) => list.find((i) => i.reason === 'killed: over its memory limit' && i.state === 'healthy' && i.restarts >= 1), 30_000);
+      killed = await watch.until((list) => list.find((i) => i.reason === 'killed: over its memory limit' && i.state === 'healthy' && i.restarts >= 1), leakedAt, 30_000);
       await new Promise((r) => setTimeout(r, 1_000));
+      // paas ps says it too.
+      expect((await ps(dir)).find((i) => i.name === killed?.value.name)?.reason).toBe('killed: over its memory limit');
     } finally {
+      watch.stop();
       await load.stop();
     }
     console.log(`leak: the /leak request ended with ${leak} after ${Date.now() - leakedAt} ms; ${killed.value.name} restarted (restarts ${killed.value.restarts}) and seen so ${killed.at - leakedAt} ms after the leak began; load ${load.report.ok}/${load.report.sent} ok, failures ${JSON.stringify(load.report.failures)}`);
