@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseSwarmEngines, swarmManagerSetting } from './runtime/swarm-engines.js';
@@ -99,6 +100,20 @@ function num(value: string | undefined, fallback: number, name: string): number 
   return n;
 }
 
+/** PAAS_API_TRUST_PROXY: addresses or CIDRs, comma-separated (or fastify's names loopback, linklocal, uniquelocal), checked here so a typo names the setting. */
+export function trustProxySetting(value: string | undefined): string | undefined {
+  const v = value?.trim();
+  if (!v) return undefined;
+  for (const entry of v.split(',').map((e) => e.trim())) {
+    const [addr = '', bits, extra] = entry.split('/');
+    const max = isIP(addr) === 4 ? 32 : isIP(addr) === 6 ? 128 : 0;
+    const named = ['loopback', 'linklocal', 'uniquelocal'].includes(entry);
+    const ok = named || (max > 0 && extra === undefined && (bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= max)));
+    if (!ok) throw new Error(`PAAS_API_TRUST_PROXY must be IP addresses or CIDRs separated by commas (e.g. 127.0.0.1 or 10.0.0.0/8), got ${JSON.stringify(entry)}`);
+  }
+  return v;
+}
+
 function onOff(value: string | undefined, fallback: boolean, name: string): boolean {
   const v = (value ?? '').trim().toLowerCase();
   if (v === '') return fallback;
@@ -183,7 +198,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     home: env.PAAS_HOME || join(homedir(), '.paas'),
     host: env.PAAS_API_HOST || '127.0.0.1',
     port: int(env.PAAS_API_PORT, 7700, 'PAAS_API_PORT'),
-    apiTrustProxy: env.PAAS_API_TRUST_PROXY || undefined,
+    apiTrustProxy: trustProxySetting(env.PAAS_API_TRUST_PROXY),
     databaseUrl: env.DATABASE_URL || undefined,
     domain: env.PAAS_DOMAIN || 'localhost',
     routerPort,

@@ -156,8 +156,7 @@ export class Reconciler {
       }
     }
     // Instances the health checker took out stay out until it puts them back.
-    const routable = new Map([...byService].map(([service, list]) => [service, list.filter((i) => !deployer.unhealthy.has(i.id))]));
-    const fresh = routes.withEdge(app, routesForApp(app, codeServices(active), routable, this.o.deployer.opts.domain));
+    const fresh = routes.withEdge(app, routesForApp(app, codeServices(active), deployer.routable(byService), this.o.deployer.opts.domain));
     if (!sameRoutes(routes.appRoutes(app), fresh)) await routes.setApp(app, fresh);
     if (full) {
       // Instances of services the active release no longer has.

@@ -15,5 +15,6 @@ describe('health check settings', () => {
     expect(loadConfig({ PAAS_HEALTH_FAILURES: '5' }).healthFailures).toBe(5);
     expect(loadConfig({ PAAS_HEALTH_FAILURES: '0' }).healthFailures).toBe(1);
     expect(() => loadConfig({ PAAS_HEALTH_FAILURES: '2.5' })).toThrow('PAAS_HEALTH_FAILURES must be a whole number');
+    expect(() => loadConfig({ PAAS_HEALTH_INTERVAL_MS: 'soon' })).toThrow('PAAS_HEALTH_INTERVAL_MS must be a whole number, got "soon"');
   });
 });

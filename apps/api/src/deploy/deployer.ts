@@ -82,6 +82,11 @@ export class Deployer {
 
   constructor(readonly opts: DeployerOptions) {}
 
+  /** The instances the router may send to: all but those the health checker took out. */
+  routable(byService: Map<string, InstanceState[]>): Map<string, InstanceState[]> {
+    return new Map([...byService].map(([service, list]) => [service, list.filter((i) => !this.unhealthy.has(i.id))]));
+  }
+
   get runtime(): Runtime {
     return this.opts.runtime;
   }
@@ -171,8 +176,7 @@ export class Deployer {
    */
   async switchRoutes(release: ReleaseRow, byService: Map<string, InstanceState[]>): Promise<void> {
     const app = release.app;
-    const routable = new Map([...byService].map(([service, list]) => [service, list.filter((i) => !this.unhealthy.has(i.id))]));
-    const fresh = routesForApp(app, codeServices(release), routable, this.opts.domain);
+    const fresh = routesForApp(app, codeServices(release), this.routable(byService), this.opts.domain);
     const current = this.opts.routes.appRoutes(app);
     for (const [host, entry] of fresh) {
       if (byService.has(entry.service)) continue;

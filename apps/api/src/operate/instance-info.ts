@@ -26,6 +26,22 @@ export function instanceReason(i: InstanceState, deployer: Pick<Deployer, 'unhea
 
 export const OOM_REASON = 'killed: over its memory limit';
 
+/**
+ * What `paas ps` (and `paas info`, the dashboard) says of each of an app's
+ * instances, without CPU and memory: state and reason from the deployer and
+ * the route table the router has now.
+ */
+export function describeInstances(
+  app: string,
+  instances: InstanceState[],
+  deployer: Pick<Deployer, 'starting' | 'draining' | 'unhealthy'>,
+  routes: Map<string, RouteEntry>,
+  now = Date.now(),
+): InstanceInfo[] {
+  const routed = routedTargets(routes);
+  return instances.map((i) => toInstanceInfo(i, instanceStatus(i, deployer, routed.get(i.service), app), now, instanceReason(i, deployer)));
+}
+
 /** Target ids the router sends traffic to, per service. */
 export function routedTargets(routes: Map<string, RouteEntry>): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();

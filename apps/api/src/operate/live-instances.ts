@@ -1,6 +1,7 @@
 import type { InstanceInfo } from '@paas/core';
 
-type Figures = Pick<InstanceInfo, 'cpuPercent' | 'memoryBytes' | 'memoryLimitBytes'>;
+/** CPU and memory of one instance, read apart from its state (an engine call each). */
+export type Figures = Pick<InstanceInfo, 'cpuPercent' | 'memoryBytes' | 'memoryLimitBytes'>;
 
 export interface LiveDeps {
   /** The app's instances now, without CPU and memory (cheap: one engine list). */

@@ -1,9 +1,9 @@
-import { PaasError, checkAppName, type AppDetail, type AppInfo, type BuildInfo, type InstanceInfo } from '@paas/core';
+import { PaasError, checkAppName, type AppDetail, type AppInfo, type BuildInfo } from '@paas/core';
 import type { FastifyInstance } from 'fastify';
 import { loadApp, requireUser } from '../auth.js';
 import { appUrl } from '../deploy/routes-for-app.js';
 import { destroyApp } from '../deploy/destroy-app.js';
-import { instanceReason, instanceStatus, routedTargets, toInstanceInfo } from '../operate/instance-info.js';
+import { describeInstances } from '../operate/instance-info.js';
 import type { Platform } from '../platform.js';
 import { toReleaseInfo } from '../releases/release-info.js';
 import type { AppRow } from '../store/types.js';
@@ -48,13 +48,11 @@ export function registerAppRoutes(app: FastifyInstance, p: Platform): void {
       p.runtime.listInstances({ app: row.name }),
       p.store.listBuilds(row.name),
     ]);
-    const routed = routedTargets(p.routes.appRoutes(row.name));
     return {
       ...base,
       spec: active?.spec ?? null,
       scale,
-      instances: instances
-        .map((i): InstanceInfo => toInstanceInfo(i, instanceStatus(i, p.deployer, routed.get(i.service), row.name), Date.now(), instanceReason(i, p.deployer)))
+      instances: describeInstances(row.name, instances, p.deployer, p.routes.appRoutes(row.name))
         .sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }) || a.release.localeCompare(b.release, undefined, { numeric: true })),
       releases: releases.map(toReleaseInfo),
       builds: builds.map(

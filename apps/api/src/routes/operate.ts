@@ -2,15 +2,13 @@ import { checkScale, PaasError, type InstanceInfo, type PushEvent, type RestartR
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { loadApp, requireUser } from '../auth.js';
 import { toDeployError } from '../deploy/deployer.js';
-import { instanceReason, instanceStatus, routedTargets, toInstanceInfo } from '../operate/instance-info.js';
+import { describeInstances } from '../operate/instance-info.js';
 import { restartService } from '../operate/restart-app.js';
 import { activeRelease, codeService, scaleApp } from '../operate/scale-app.js';
 import type { EventSource } from '../logs/instance-events.js';
-import { liveInstances } from '../operate/live-instances.js';
+import { liveInstances, type Figures } from '../operate/live-instances.js';
 import type { Platform } from '../platform.js';
 import { eventStream, wantsEventStream } from './event-stream.js';
-
-type Figures = Pick<InstanceInfo, 'cpuPercent' | 'memoryBytes' | 'memoryLimitBytes'>;
 
 /** Answers with an NDJSON stream of events, as a push does; failures become the last `error` event. */
 export async function stream(reply: FastifyReply, work: (emit: (e: PushEvent) => void) => Promise<void>): Promise<void> {
@@ -78,14 +76,10 @@ export function registerOperateRoutes(app: FastifyInstance, p: Platform, events:
     const ids = new Map<string, string>();
     const list = async (): Promise<InstanceInfo[]> => {
       const instances = await p.runtime.listInstances({ app: row.name });
-      const routed = routedTargets(p.routes.appRoutes(row.name));
-      const now = Date.now();
+      // The engine ids of the running ones, for their figures.
       ids.clear();
-      return instances.map((i) => {
-        const info = toInstanceInfo(i, instanceStatus(i, p.deployer, routed.get(i.service), row.name), now, instanceReason(i, p.deployer));
-        if (i.running) ids.set(info.name, i.id);
-        return info;
-      });
+      for (const i of instances) if (i.running) ids.set(`${i.service}.${i.index}`, i.id);
+      return describeInstances(row.name, instances, p.deployer, p.routes.appRoutes(row.name));
     };
     const stats = async (infos: InstanceInfo[]): Promise<Map<string, Figures>> => {
       const out = new Map<string, Figures>();
