@@ -117,13 +117,13 @@ describe('supervisord.conf in the approot', () => {
 
 describe('run-node.sh, the default process of nodejs services', () => {
   // The script as generated, run in a temporary approot with npm replaced by a stub that says what it was asked.
-  function runNode(files: Record<string, string>): string {
+  function runNode(files: Record<string, string>, arg?: string): string {
     const dir = tempTree({ ...files, 'bin/npm': '#!/bin/sh\necho "npm $*"\n' });
     chmodSync(join(dir, 'bin/npm'), 0o755);
-    const script = RUN_NODE_SH.replace(/^cd .*$/m, `cd ${dir}`);
+    const script = RUN_NODE_SH.replace(/^cd .*$/m, `cd ${dir}`).replace(/node \/home\/app\/paas\/node-cluster\.js/, 'echo cluster');
     expect(script).not.toBe(RUN_NODE_SH);
     try {
-      return execFileSync('/bin/sh', ['-c', script], { env: { ...process.env, PATH: `${join(dir, 'bin')}:${process.env.PATH}` }, encoding: 'utf8', stdio: 'pipe' });
+      return execFileSync('/bin/sh', ['-c', script, 'run-node.sh', ...(arg === undefined ? [] : [arg])], { env: { ...process.env, PATH: `${join(dir, 'bin')}:${process.env.PATH}` }, encoding: 'utf8', stdio: 'pipe' });
     } catch (err) {
       return `failed: ${(err as { stderr: string }).stderr}`;
     }
@@ -137,5 +137,11 @@ describe('run-node.sh, the default process of nodejs services', () => {
     expect(runNode({ 'index.js': 'console.log("index.js")', 'package.json': '{"scripts":{"start":"node app.js"}}' })).toBe('npm start\n');
     expect(runNode({ 'index.js': 'console.log("index.js")', 'package.json': '{"name":"x"}' })).toBe('index.js\n');
     expect(runNode({ 'package.json': '{}' })).toMatch(/^failed: paas: no server\.js, no start script in package\.json and no index\.js in /);
+  });
+
+  it('with --cluster (a web service), server.js and index.js run in the cluster; npm start runs as the app says', () => {
+    expect(runNode({ 'server.js': 'console.log("server.js")' }, '--cluster')).toBe('cluster server.js\n');
+    expect(runNode({ 'index.js': 'console.log("index.js")' }, '--cluster')).toBe('cluster index.js\n');
+    expect(runNode({ 'index.js': '', 'package.json': '{"scripts":{"start":"node app.js"}}' }, '--cluster')).toBe('npm start\n');
   });
 });

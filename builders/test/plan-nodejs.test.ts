@@ -14,7 +14,7 @@ USER app
 RUN mkdir -p /home/app/code && ln -sfn /home/app/code /home/app/current
 WORKDIR /home/app/current
 COPY paas/ /home/app/paas/
-CMD ["/bin/sh", "-c", "exec /home/app/paas/run-node.sh"]
+CMD ["/bin/sh", "-c", "exec /home/app/paas/run-node.sh --cluster"]
 COPY --chown=app:app code/ /home/app/code/
 `);
     const script = plan.files['paas/run-node.sh'] ?? '';
@@ -37,7 +37,7 @@ COPY --chown=app:app code/api/package.json code/api/package-lock.json /home/app/
 RUN npm ci --no-audit --no-fund && rm -rf /home/app/.npm
 RUN ["npm", "install", "--no-save", "--no-audit", "--no-fund", "--", "left-pad@1.3.0"]
 COPY paas/ /home/app/paas/
-CMD ["/bin/sh", "-c", "exec /home/app/paas/run-node.sh"]
+CMD ["/bin/sh", "-c", "exec /home/app/paas/run-node.sh --cluster"]
 COPY --chown=app:app code/ /home/app/code/
 `);
   });
@@ -47,10 +47,11 @@ COPY --chown=app:app code/ /home/app/code/
     expect(plan.dockerfile).toContain('COPY --chown=app:app code/package.json /home/app/code/\nRUN npm install --no-audit --no-fund && rm -rf /home/app/.npm\n');
   });
 
-  it('nodejs-worker builds like nodejs', () => {
+  it('nodejs-worker builds like nodejs, and runs its file alone rather than in the cluster', () => {
     const web = planBuild(codeService({ type: 'nodejs', name: 'jobs' }), { app: 'a1', files: treeWith('index.js'), caFile: false });
     const worker = planBuild(codeService({ type: 'nodejs-worker', name: 'jobs' }), { app: 'a1', files: treeWith('index.js'), caFile: false });
-    expect(worker.dockerfile).toBe(web.dockerfile.replace('(nodejs)', '(nodejs-worker)'));
-    expect(worker.files).toEqual(web.files);
+    expect(worker.dockerfile).toBe(web.dockerfile.replace('(nodejs)', '(nodejs-worker)').replace('run-node.sh --cluster"', 'run-node.sh"'));
+    expect(Object.keys(web.files).sort()).toEqual(['paas/node-cluster.js', 'paas/node-heartbeat.js', 'paas/run-node.sh']);
+    expect(Object.keys(worker.files)).toEqual(['paas/run-node.sh']);
   });
 });

@@ -27,11 +27,12 @@ afterEach(async () => {
   await s?.close();
 });
 
-function checker(over: { enabled?: boolean; failures?: number; minIntervalMs?: number } = {}): InstanceChecker {
+function checker(over: { enabled?: boolean; failures?: number; minIntervalMs?: number; oomSettleMs?: number } = {}): InstanceChecker {
   return new InstanceChecker({
     store: s.store, deployer: s.deployer, routes: s.routes, locks: s.locks,
     enabled: over.enabled ?? true, failures: over.failures ?? 3,
     ...(over.minIntervalMs !== undefined ? { minIntervalMs: over.minIntervalMs } : {}),
+    ...(over.oomSettleMs !== undefined ? { oomSettleMs: over.oomSettleMs } : {}),
     log: (m) => s.logs.push(m),
     note: async (_i, text) => void notes.push(text),
     wake: (app) => void woken.push(app),
@@ -214,5 +215,20 @@ describe('InstanceChecker', () => {
     s.deployer.unhealthy.delete(bad.id);
     expect(await s.reconciler.passApp(APP, false)).toBe(true);
     expect(s.router.targets(HOST)).toHaveLength(2);
+  });
+
+  it('an out-of-memory kill: says the instance was killed when it died, and that a worker was when it kept running', async () => {
+    const c = checker({ oomSettleMs: 50 });
+    const one = await www(1);
+    const two = await www(2);
+    c.onEvent({ app: APP, id: one.id, action: 'oom' });
+    // www.1's main process dies with the kill; www.2 only loses a worker.
+    s.runtime.crash(one.id);
+    c.onEvent({ app: APP, id: two.id, action: 'oom' });
+    await c.settled();
+    expect(notes.sort()).toEqual([
+      'www.1 was killed: over its memory limit; the engine restarts it',
+      'www.2 went over its memory limit: the kernel killed one of its processes (a worker, which its server replaces); the instance kept running',
+    ]);
   });
 });

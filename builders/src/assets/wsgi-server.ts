@@ -1,46 +1,62 @@
 /**
- * The default server for a python service with a wsgi.py: stdlib only (PyPI
- * may be unreachable, so no gunicorn by default), one thread per request.
+ * The default server for a python service with a wsgi.py: Debian's gunicorn
+ * with sync workers. Each request has a process of its own, so a handler that
+ * wedges (a loop, a lock taken twice) or crashes (a segfault) takes one
+ * worker, never the instance: the arbiter kills a worker stuck past its
+ * timeout and starts another, and starts one again when one dies. Sync
+ * workers are safe only behind a proxy that buffers slow clients; the router
+ * is that proxy (docs/router.md).
+ *
+ * The worker timeout is the request timeout the router applies (the spec's
+ * request_timeout, in $PAAS_REQUEST_TIMEOUT, else the router's 60 s) plus 2 s:
+ * the client gets the router's 504 first, then the stuck worker is replaced.
  */
-export const WSGI_SERVER_PY = `"""paas: serve wsgi:application from the current directory on $PORT."""
-import importlib
+export const GUNICORN_CONF_PY = `"""paas: gunicorn settings for the default python process (wsgi:application on $PORT)."""
 import os
-import signal
-import sys
-from socketserver import ThreadingMixIn
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from gunicorn.glogging import Logger
 
 
-class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
+def _seconds(name, default):
+    value = os.environ.get(name, "")
+    try:
+        return max(1, int(float(value))) if value else default
+    except ValueError:
+        raise SystemExit("paas: %s must be a number of seconds, got %r" % (name, value))
 
 
-class RequestHandler(WSGIRequestHandler):
-    def log_message(self, format, *args):
-        # The platform's health probes would fill the app's log with one line every few seconds.
-        headers = getattr(self, "headers", None)
-        if headers is not None and headers.get("User-Agent") == "paas-health-check":
+def _count(name, default):
+    value = os.environ.get(name, "")
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        raise SystemExit("paas: %s must be a whole number of processes, got %r" % (name, value))
+    return int(value)
+
+
+class PaasLogger(Logger):
+    """gunicorn's access log, without the platform's health probes (one every few seconds per instance)."""
+
+    def access(self, resp, req, environ, request_time):
+        if environ.get("HTTP_USER_AGENT") == "paas-health-check":
             return
-        sys.stdout.write("%s - %s\\n" % (self.address_string(), format % args))
-        sys.stdout.flush()
+        super().access(resp, req, environ, request_time)
 
 
-def stop(signum, frame):
-    raise SystemExit(0)
-
-
-def main():
-    sys.path.insert(0, os.getcwd())
-    module_name, _, attr = os.environ.get("PAAS_WSGI_APP", "wsgi:application").partition(":")
-    application = getattr(importlib.import_module(module_name), attr or "application")
-    port = int(os.environ.get("PORT", "8080"))
-    signal.signal(signal.SIGTERM, stop)
-    with make_server("0.0.0.0", port, application,
-                     server_class=ThreadingWSGIServer, handler_class=RequestHandler) as server:
-        print("paas: serving %s:%s on port %d" % (module_name, attr or "application", port), flush=True)
-        server.serve_forever()
-
-
-if __name__ == "__main__":
-    main()
+bind = "0.0.0.0:" + os.environ.get("PORT", "8080")
+worker_class = "sync"
+workers = _count("WEB_CONCURRENCY", 4)
+timeout = _seconds("PAAS_WORKER_TIMEOUT", _seconds("PAAS_REQUEST_TIMEOUT", 60) + 2)
+graceful_timeout = 10
+accesslog = "-"
+errorlog = "-"
+access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms'
+logger_class = PaasLogger
+# The app's modules are imported by each worker after the fork: a crash on import shows in the worker's log.
+preload_app = False
 `;
+
+/** The default process: gunicorn with the settings above, serving $PAAS_WSGI_APP (wsgi:application). */
+export function gunicornCommand(confPath: string): string {
+  return `gunicorn --config ${confPath} "\${PAAS_WSGI_APP:-wsgi:application}"`;
+}

@@ -1,4 +1,4 @@
-import { RUN_NODE_SH } from '../assets/run-node.js';
+import { NODE_CLUSTER_JS, NODE_HEARTBEAT_JS, RUN_NODE_SH } from '../assets/run-node.js';
 import { CONTEXT_PAAS_DIR, CURRENT_DIR, HOME_DIR, PAAS_DIR } from '../layout.js';
 import { execForm } from '../shell.js';
 import type { DependencyStep, PlanContext, TypeBuilder } from '../build-plan.js';
@@ -28,7 +28,8 @@ function npmDependencies(ctx: PlanContext): DependencyStep {
 /**
  * nodejs and nodejs-worker build alike: Debian's nodejs, npm only when there
  * is something to install (npm pulls ~400 Debian packages), and a start script
- * that picks server.js / npm start / index.js when the instance starts.
+ * that picks server.js / npm start / index.js when the instance starts (in
+ * a cluster of workers for a web service, alone for a worker).
  * No instanceEnv: Node.js writes to pipes synchronously on Linux, unbuffered.
  */
 export const nodejsBase: TypeBuilder = {
@@ -37,4 +38,15 @@ export const nodejsBase: TypeBuilder = {
   dependencies: npmDependencies,
   files: () => ({ [`${CONTEXT_PAAS_DIR}/run-node.sh`]: RUN_NODE_SH }),
   defaultProcess: () => `${PAAS_DIR}/run-node.sh`,
+};
+
+/** A web service's default: the same script, running server.js or index.js in paas's cluster. */
+export const nodejsWeb: TypeBuilder = {
+  ...nodejsBase,
+  files: () => ({
+    [`${CONTEXT_PAAS_DIR}/run-node.sh`]: RUN_NODE_SH,
+    [`${CONTEXT_PAAS_DIR}/node-cluster.js`]: NODE_CLUSTER_JS,
+    [`${CONTEXT_PAAS_DIR}/node-heartbeat.js`]: NODE_HEARTBEAT_JS,
+  }),
+  defaultProcess: () => `${PAAS_DIR}/run-node.sh --cluster`,
 };

@@ -56,6 +56,8 @@ export function instanceEnv({ app, service, release, index, appEnv = {}, service
   env.PAAS_SERVICE = service.name;
   env.PAAS_INSTANCE = `${service.name}.${index}`;
   env.PAAS_RELEASE = release;
+  // The default servers end a worker stuck past it (assets/wsgi-server.ts, assets/run-node.ts).
+  if (service.requestTimeout !== undefined && !service.isWorker) env.PAAS_REQUEST_TIMEOUT = String(service.requestTimeout);
   env.DOTCLOUD_PROJECT = app;
   env.DOTCLOUD_SERVICE_NAME = service.name;
   env.DOTCLOUD_SERVICE_ID = String(index - 1);

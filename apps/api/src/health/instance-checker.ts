@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { CodeService } from '@paas/core';
 import { codeServices, type Deployer } from '../deploy/deployer.js';
 import { targetId } from '../deploy/routes-for-app.js';
@@ -31,6 +32,8 @@ export interface InstanceCheckerOptions {
   wake?: (app: string) => void;
   /** How often due probes are looked for; each service's own interval paces them. */
   tickMs?: number;
+  /** How long after an out-of-memory kill the instance is looked at again, to tell a dead instance from a killed worker. */
+  oomSettleMs?: number;
 }
 
 /** One routed instance being probed, or one taken out whose replacement is still owed. */
@@ -106,11 +109,21 @@ export class InstanceChecker {
     if (event.action !== 'oom' || this.#stopped) return;
     this.#track(
       (async () => {
-        const instance = await this.o.deployer.runtime.inspectInstance(event.id);
+        const runtime = this.o.deployer.runtime;
+        const instance = await runtime.inspectInstance(event.id);
         if (!instance || instance.service === '') return;
         const name = `${instance.service}.${instance.index}`;
-        this.o.log(`${instance.app}: ${name} was ${OOM_REASON}; the engine restarts it`);
-        await this.o.note?.(instance, `${name} was ${OOM_REASON}; the engine restarts it`);
+        // The kernel kills the biggest process of the instance: its main process (the instance dies and the
+        // engine restarts it), or one worker of a server such as gunicorn or paas's node cluster, which
+        // starts another while the instance keeps running. A moment later the engine's state tells which.
+        await sleep(this.o.oomSettleMs ?? 1_000);
+        const after = await runtime.inspectInstance(event.id);
+        const died = after === null || !after.running || after.restartCount > instance.restartCount || after.startedAt?.getTime() !== instance.startedAt?.getTime();
+        const line = died
+          ? `${name} was ${OOM_REASON}; the engine restarts it`
+          : `${name} went over its memory limit: the kernel killed one of its processes (a worker, which its server replaces); the instance kept running`;
+        this.o.log(`${instance.app}: ${line}`);
+        await this.o.note?.(instance, line);
       })().catch((err: unknown) => this.o.log(`${event.app}: noting a kill for memory failed: ${(err as Error).message}`)),
     );
   }
