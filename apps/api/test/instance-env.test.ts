@@ -28,3 +28,11 @@ describe('instanceEnv: output unbuffered by type', () => {
     expect(env).toMatchObject({ PORT: '8080', PAAS_INSTANCE: 'www.1' });
   });
 });
+
+describe('instanceEnv: the request timeout the default servers follow', () => {
+  it('is PAAS_REQUEST_TIMEOUT when the spec sets request_timeout, on web services only', () => {
+    expect(instanceEnv({ app: 'blog', service: { ...service('python'), requestTimeout: 30 }, release: 'v1', index: 1 }).PAAS_REQUEST_TIMEOUT).toBe('30');
+    expect(instanceEnv({ app: 'blog', service: service('python'), release: 'v1', index: 1 })).not.toHaveProperty('PAAS_REQUEST_TIMEOUT');
+    expect(instanceEnv({ app: 'blog', service: { ...service('python-worker'), requestTimeout: 30 }, release: 'v1', index: 1 })).not.toHaveProperty('PAAS_REQUEST_TIMEOUT');
+  });
+});
