@@ -184,6 +184,9 @@ describe('PAAS_RUNTIME=swarm on a two-node lab', () => {
       const r = await onNode(1, 'node', 'ls', '--format', '{{.Hostname}} {{.Status}}');
       return r.stdout.includes(`${NAME}-2 Ready`);
     }, { timeout: 60_000, interval: 1_000 }).toBe(true);
+    // The node settles before the next test places instances on it: the tasks it ran before it died (now
+    // running on the manager) are stopped by its engine once it has rejoined, and their ports let go.
+    await expect.poll(async () => (await onNode(2, 'ps', '-q', '--filter', `label=paas.test=${p.runId}`)).stdout.trim(), { timeout: 60_000, interval: 1_000 }).toBe('');
 
     const failures = load.report.failures;
     const loadStart = killedAt - 2_000;
@@ -210,6 +213,8 @@ describe('PAAS_RUNTIME=swarm on a two-node lab', () => {
       await new Promise((r) => setTimeout(r, 1_000));
     } finally {
       await load.stop();
+      // A failed drain leaves the node paused; the next tests need it active (they run one-offs there).
+      if (drained?.code !== 0) await p.paas(['nodes', 'activate', `${NAME}-1`]);
     }
     expect(drained.code, drained.stdout + drained.stderr).toBe(0);
     expect(load.report.failures).toEqual([]);
@@ -258,9 +263,20 @@ describe('PAAS_RUNTIME=swarm on a two-node lab', () => {
     expect(after).toBeGreaterThanOrEqual(4);
   });
 
-  it('paas run of a service scaled to 0: a one-off container on the manager, removed when it ends', async () => {
+  it('paas run of a service scaled to 0: a one-off container on the manager, removed when it ends; refused clearly while the manager is paused', async () => {
     const zero = await p.paas(['scale', 'www=0'], { cwd: dir });
     expect(zero.code, zero.stdout + zero.stderr).toBe(0);
+    const paused = await run('docker', ['-H', sock(1), 'node', 'update', '--availability', 'pause', `${NAME}-1`]);
+    expect(paused.code, paused.stderr).toBe(0);
+    let refused;
+    try {
+      refused = await p.paas(['run', 'www', '--', 'true'], { cwd: dir });
+    } finally {
+      await run('docker', ['-H', sock(1), 'node', 'update', '--availability', 'active', `${NAME}-1`]);
+    }
+    expect(refused.code, refused.stderr).toBe(5);
+    expect(refused.stderr).toContain(`one-off containers run on the manager node ${NAME}-1, which is paused`);
+    expect(refused.stderr).toContain(`paas nodes activate ${NAME}-1`);
     const ran = await p.paas(['run', 'www', '--', 'sh', '-c', 'echo one-off $PAAS_INSTANCE; cat /home/app/environment.json | grep -c PAAS_APP'], { cwd: dir });
     expect(ran.code, ran.stderr).toBe(0);
     expect(ran.stdout).toMatch(/^one-off /m);

@@ -65,6 +65,7 @@ export const errorCatalogue = {
   INSTANCE_NOT_FOUND: { status: 404, exit: 4, title: 'No such instance of the service' },
   NODE_NOT_FOUND: { status: 404, exit: 4, title: 'No node of the swarm has that name' },
   NOT_ON_SWARM: { status: 409, exit: 5, title: 'The platform runs on one Docker Engine, which has no nodes' },
+  MANAGER_UNAVAILABLE: { status: 409, exit: 5, title: 'One-off containers run on the manager node, which is paused or drained' },
   NODE_HOLDS_DATA: { status: 409, exit: 5, title: 'A data service is pinned to the node, so it cannot be drained' },
   BUILD_NOT_FOUND: { status: 404, exit: 4, title: 'No such build of the app' },
   BUILD_FAILED: { status: 422, exit: 6, title: 'A build step failed' },

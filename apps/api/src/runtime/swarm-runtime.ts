@@ -365,6 +365,15 @@ export class SwarmRuntime implements Runtime {
 
   /** One-off containers run on the manager, attached to the app's overlay, from the image by digest. */
   async runOneOff(spec: InstanceSpec, proc: ProcessSpec): Promise<ProcessSession> {
+    // A plain container joins an overlay through a task the scheduler places: on a paused or drained manager it never is.
+    const manager = await this.manager();
+    const node = (await engine(this.docker.getNode(manager.id).inspect())) as { Spec?: { Availability?: string } };
+    const availability = node.Spec?.Availability ?? 'active';
+    if (availability !== 'active') {
+      throw new PaasError('MANAGER_UNAVAILABLE', `one-off containers run on the manager node ${manager.name}, which is ${availability === 'drain' ? 'drained' : 'paused'}`, {
+        hint: `paas nodes activate ${manager.name}, or scale ${spec.service} to 1 and run the command in its instance`,
+      });
+    }
     const image = await this.publish(spec.image, spec.app, spec.service);
     await pullMissing(this.docker, image);
     return this.local.runOneOff({ ...spec, image }, proc);
