@@ -37,6 +37,13 @@ export interface RouterConfig {
    * never holds an app connection; larger bodies stream.
    */
   bodyBufferBytes: number;
+  /**
+   * Response bytes the router may hold for a slow client while it keeps
+   * reading from the app at full speed; past this the app is paused until
+   * the client catches up. 0 = pause as soon as the client's socket is
+   * full (pure backpressure).
+   */
+  responseBufferBytes: number;
   /** 1 = single process; >1 = node:cluster with that many proxy workers. */
   workers: number;
   /** Largest request body proxied (bytes); larger → 413. */
@@ -86,6 +93,7 @@ export const defaultConfig: Omit<RouterConfig, 'token' | 'stateFile' | 'tlsFile'
   trustedProxies: [],
   bodyIdleMs: 10_000,
   bodyBufferBytes: 64 * 1024,
+  responseBufferBytes: 16 * 1024 * 1024,
   workers: 1,
   maxBodyBytes: 10 * 1024 * 1024,
   headersTimeoutMs: 10_000,
@@ -136,6 +144,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RouterConfig {
     trustedProxies: parseTrustedProxies(env.PAAS_ROUTER_TRUSTED_PROXIES ?? ''),
     bodyIdleMs: int(env.PAAS_ROUTER_BODY_IDLE_MS, defaultConfig.bodyIdleMs, 'PAAS_ROUTER_BODY_IDLE_MS'),
     bodyBufferBytes: int(env.PAAS_ROUTER_BODY_BUFFER_KB, defaultConfig.bodyBufferBytes / 1024, 'PAAS_ROUTER_BODY_BUFFER_KB', 0, 1 << 20) * 1024,
+    responseBufferBytes: int(env.PAAS_ROUTER_RESPONSE_BUFFER_KB, defaultConfig.responseBufferBytes / 1024, 'PAAS_ROUTER_RESPONSE_BUFFER_KB', 0, 1 << 20) * 1024,
     workers: int(env.PAAS_ROUTER_WORKERS, defaultConfig.workers, 'PAAS_ROUTER_WORKERS', 1, 64),
     maxBodyBytes: int(env.PAAS_ROUTER_MAX_BODY_MB, 10, 'PAAS_ROUTER_MAX_BODY_MB', 0, 1 << 20) * 1024 * 1024,
     headersTimeoutMs: int(env.PAAS_ROUTER_HEADERS_TIMEOUT_MS, defaultConfig.headersTimeoutMs, 'PAAS_ROUTER_HEADERS_TIMEOUT_MS', 1),

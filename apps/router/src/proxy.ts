@@ -17,7 +17,7 @@ import { errorCode, isConnectFailure, isIdempotent, isRetryable } from './upstre
 
 export interface ProxyContext {
   readonly routes: Routes;
-  readonly config: Pick<RouterConfig, 'maxBodyBytes' | 'bodyIdleMs' | 'bodyBufferBytes' | 'upstreamHeadersTimeoutMs'>;
+  readonly config: Pick<RouterConfig, 'maxBodyBytes' | 'bodyIdleMs' | 'bodyBufferBytes' | 'responseBufferBytes' | 'upstreamHeadersTimeoutMs'>;
   readonly log: Logger;
   /** This listener speaks TLS: X-Forwarded-Proto https, HSTS, no redirect and no ACME answers. */
   readonly secure: boolean;
@@ -216,7 +216,11 @@ function onClientDrain(this: TaggedResponse): void {
 
 /**
  * One proxied request: an undici dispatch handler writing straight into the
- * node response (no intermediate Readable), with backpressure both ways.
+ * node response (no intermediate Readable). The response is read from the
+ * app as fast as it comes while the client's unsent bytes stay within
+ * PAAS_ROUTER_RESPONSE_BUFFER_KB, so a slow reader does not hold the app's
+ * connection (or a sync worker) for as long as it reads; past that, the app
+ * is paused until the client has taken everything (backpressure).
  *
  * It implements undici's raw handler interface (onConnect/onHeaders/onData/
  * onComplete/onError) rather than the onRequestStart/onResponse* one: undici
@@ -294,11 +298,11 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   onData(chunk: Buffer): boolean {
     if (this.#clientGone) return true;
-    if (!this.#res.write(chunk)) {
-      this.#res.once('drain', onClientDrain);
-      return false;
-    }
-    return true;
+    const res = this.#res;
+    // A false write leaves 'drain' armed: it comes once the client has taken every byte.
+    if (res.write(chunk) || res.writableLength <= this.#ctx.config.responseBufferBytes) return true;
+    res.once('drain', onClientDrain);
+    return false;
   }
 
   resume(): void {

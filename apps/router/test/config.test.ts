@@ -37,6 +37,15 @@ describe('loadConfig', () => {
     }
     expect(() => loadConfig({ PAAS_ROUTER_TOKEN: token, PAAS_ROUTER_WORKERS: '0' })).toThrow(/PAAS_ROUTER_WORKERS/);
   });
+
+  it('reads the response buffer', () => {
+    expect(loadConfig({ PAAS_ROUTER_TOKEN: token }).responseBufferBytes).toBe(16 * 1024 * 1024);
+    expect(loadConfig({ PAAS_ROUTER_TOKEN: token, PAAS_ROUTER_RESPONSE_BUFFER_KB: '0' }).responseBufferBytes).toBe(0);
+    expect(loadConfig({ PAAS_ROUTER_TOKEN: token, PAAS_ROUTER_RESPONSE_BUFFER_KB: '1024' }).responseBufferBytes).toBe(1024 * 1024);
+    for (const bad of ['-1', '16MB', '1.5', String((1 << 20) + 1)]) {
+      expect(() => loadConfig({ PAAS_ROUTER_TOKEN: token, PAAS_ROUTER_RESPONSE_BUFFER_KB: bad }), bad).toThrow(/PAAS_ROUTER_RESPONSE_BUFFER_KB must be a whole number from 0 to 1048576/);
+    }
+  });
 });
 
 describe('hostKey', () => {
