@@ -7,6 +7,7 @@ import type { RouterHandle } from './start-router.js';
 import { openControlPort } from './control-port.js';
 import { loadInitialTable, loadInitialTlsSet } from './initial-table.js';
 import { createLogger, type Logger } from './log.js';
+import { prepareSpoolDir } from './spool.js';
 
 const ackTimeoutMs = 5_000;
 
@@ -22,6 +23,8 @@ export async function startClusterRouter(config: RouterConfig): Promise<RouterHa
   const log = createLogger(config);
   const table = await loadInitialTable(config.stateFile, log);
   const tls = await loadInitialTlsSet(config.tlsFile, log);
+  // One spool directory for every worker (file names are random), made and removed here.
+  const removeSpoolDir = await prepareSpoolDir(config.spoolDir);
   const fleet = new Fleet(config, { table, tls, challenges: {} }, log);
   const { port, tlsPort } = await fleet.start();
   return openControlPort(config, log, { table, tls }, {
@@ -31,7 +34,7 @@ export async function startClusterRouter(config: RouterConfig): Promise<RouterHa
     installTls: (s) => fleet.installTls(s),
     setChallenges: (c) => fleet.setChallenges(c),
     inflight: (ids) => fleet.inflight(ids),
-    stop: (graceMs) => fleet.stop(graceMs),
+    stop: (graceMs) => fleet.stop(graceMs).then(removeSpoolDir),
   });
 }
 

@@ -1,6 +1,6 @@
-import { homedir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { isIP } from 'node:net';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 
 /**
  * Everything the router reads from the environment, in one place; nothing
@@ -32,11 +32,25 @@ export interface RouterConfig {
   /** Longest silence while a request body arrives (ms); then 408 (or a cut connection once answering). 0 = off. */
   bodyIdleMs: number;
   /**
-   * Request bodies up to this many bytes are read whole before the upstream
-   * request is opened (nginx's proxy_request_buffering), so a slow client
-   * never holds an app connection; larger bodies stream.
+   * Request bodies are read whole before the upstream request is opened
+   * (nginx's proxy_request_buffering), so a slow client never holds an app
+   * connection: up to this many bytes in memory, larger ones in a file
+   * under spoolDir.
    */
   bodyBufferBytes: number;
+  /**
+   * Where request bodies over bodyBufferBytes are spooled (files 0600). The
+   * router creates it at start if missing, and removes it at close if it
+   * created it.
+   */
+  spoolDir: string;
+  /**
+   * Response bytes the router may hold for a slow client while it keeps
+   * reading from the app at full speed; past this the app is paused until
+   * the client catches up. 0 = pause as soon as the client's socket is
+   * full (pure backpressure).
+   */
+  responseBufferBytes: number;
   /** 1 = single process; >1 = node:cluster with that many proxy workers. */
   workers: number;
   /** Largest request body proxied (bytes); larger → 413. */
@@ -86,6 +100,8 @@ export const defaultConfig: Omit<RouterConfig, 'token' | 'stateFile' | 'tlsFile'
   trustedProxies: [],
   bodyIdleMs: 10_000,
   bodyBufferBytes: 64 * 1024,
+  spoolDir: join(tmpdir(), `paas-router-spool-${process.pid}`),
+  responseBufferBytes: 16 * 1024 * 1024,
   workers: 1,
   maxBodyBytes: 10 * 1024 * 1024,
   headersTimeoutMs: 10_000,
@@ -136,6 +152,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RouterConfig {
     trustedProxies: parseTrustedProxies(env.PAAS_ROUTER_TRUSTED_PROXIES ?? ''),
     bodyIdleMs: int(env.PAAS_ROUTER_BODY_IDLE_MS, defaultConfig.bodyIdleMs, 'PAAS_ROUTER_BODY_IDLE_MS'),
     bodyBufferBytes: int(env.PAAS_ROUTER_BODY_BUFFER_KB, defaultConfig.bodyBufferBytes / 1024, 'PAAS_ROUTER_BODY_BUFFER_KB', 0, 1 << 20) * 1024,
+    spoolDir: spoolDir(env.PAAS_ROUTER_SPOOL_DIR),
+    responseBufferBytes: int(env.PAAS_ROUTER_RESPONSE_BUFFER_KB, defaultConfig.responseBufferBytes / 1024, 'PAAS_ROUTER_RESPONSE_BUFFER_KB', 0, 1 << 20) * 1024,
     workers: int(env.PAAS_ROUTER_WORKERS, defaultConfig.workers, 'PAAS_ROUTER_WORKERS', 1, 64),
     maxBodyBytes: int(env.PAAS_ROUTER_MAX_BODY_MB, 10, 'PAAS_ROUTER_MAX_BODY_MB', 0, 1 << 20) * 1024 * 1024,
     headersTimeoutMs: int(env.PAAS_ROUTER_HEADERS_TIMEOUT_MS, defaultConfig.headersTimeoutMs, 'PAAS_ROUTER_HEADERS_TIMEOUT_MS', 1),
@@ -143,6 +161,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RouterConfig {
     upstreamHeadersTimeoutMs: int(env.PAAS_ROUTER_UPSTREAM_TIMEOUT_MS, defaultConfig.upstreamHeadersTimeoutMs, 'PAAS_ROUTER_UPSTREAM_TIMEOUT_MS', 1),
     shutdownGraceMs: int(env.PAAS_ROUTER_SHUTDOWN_GRACE_MS, defaultConfig.shutdownGraceMs, 'PAAS_ROUTER_SHUTDOWN_GRACE_MS'),
   };
+}
+
+function spoolDir(value: string | undefined): string {
+  if (value === undefined || value === '') return defaultConfig.spoolDir;
+  if (!isAbsolute(value)) throw new Error(`PAAS_ROUTER_SPOOL_DIR must be an absolute path, got ${JSON.stringify(value)}`);
+  return value;
 }
 
 /** `10.0.0.1, 10.1.0.0/16, fd00::/8` → the list, each checked (a typo must not silently trust nobody or everybody). */

@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { PassThrough, type Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { RouterConfig } from './config.js';
 import type { RouterErrorCode } from './errors.js';
@@ -7,17 +6,17 @@ import type { Logger } from './log.js';
 import type { Route, Routes } from './routes.js';
 import type { Target } from './target.js';
 import { pickTarget } from './balancer.js';
-import { BodyLimit, BodyTooLargeError } from './body-limit.js';
 import { responseHeaders, scanRequest, type TrustCheck } from './headers.js';
 import { acmePrefix, type Edge } from './edge.js';
 import { hostKey } from './host.js';
 import { pathOf } from './log.js';
 import { sendError } from './respond.js';
+import { Spool } from './spool.js';
 import { errorCode, isConnectFailure, isIdempotent, isRetryable } from './upstream-errors.js';
 
 export interface ProxyContext {
   readonly routes: Routes;
-  readonly config: Pick<RouterConfig, 'maxBodyBytes' | 'bodyIdleMs' | 'bodyBufferBytes' | 'upstreamHeadersTimeoutMs'>;
+  readonly config: Pick<RouterConfig, 'maxBodyBytes' | 'bodyIdleMs' | 'bodyBufferBytes' | 'spoolDir' | 'responseBufferBytes' | 'upstreamHeadersTimeoutMs'>;
   readonly log: Logger;
   /** This listener speaks TLS: X-Forwarded-Proto https, HSTS, no redirect and no ACME answers. */
   readonly secure: boolean;
@@ -32,10 +31,9 @@ export function reject(ctx: ProxyContext, req: IncomingMessage, res: ServerRespo
   sendError(res, code, detail, code === 'BODY_TOO_LARGE' || code === 'BAD_REQUEST' || code === 'REQUEST_TIMEOUT');
 }
 
-/** The request listener: ACME answers, route by Host, redirect, pick a target, stream through. */
+/** The request listener: ACME answers, route by Host, redirect, read the body, pick a target, proxy. */
 export function createRequestHandler(ctx: ProxyContext): (req: IncomingMessage, res: ServerResponse) => void {
   const limit = ctx.config.maxBodyBytes;
-  const bufferUpTo = ctx.config.bodyBufferBytes;
   const proto = ctx.secure ? 'https' : 'http';
   return function handleRequest(req, res) {
     const scan = scanRequest(req, false, proto, ctx.trusted);
@@ -52,15 +50,13 @@ export function createRequestHandler(ctx: ProxyContext): (req: IncomingMessage, 
     if (route === undefined) return reject(ctx, req, res, 'ROUTE_NOT_FOUND', 404, host, host);
     if (route.httpsRedirect && !ctx.secure && ctx.edge.httpsPort !== null) return redirect(ctx, req, res, host, url, scan.chunked || (scan.contentLength !== undefined && scan.contentLength !== '0'));
 
-    if (scan.chunked) {
-      // Unknown length: read up to the buffer size, then stream the rest (see collectBody).
-      return collectBody(ctx, req, res, host, route, scan.headers, 0, bufferUpTo);
-    }
+    // Unknown length (chunked): counted against the limit as it comes (see collectBody).
+    if (scan.chunked) return collectBody(ctx, req, res, host, route, scan.headers, 0);
     if (scan.contentLength !== undefined) {
       // node's parser already refused a malformed length, or one together with chunked.
       const n = Number(scan.contentLength);
       if (n > limit) return reject(ctx, req, res, 'BODY_TOO_LARGE', 413, host, `over ${limit} bytes`);
-      if (n > 0) return n <= bufferUpTo ? collectBody(ctx, req, res, host, route, scan.headers, n, bufferUpTo) : streamBody(ctx, req, res, host, route, scan.headers, req);
+      if (n > 0) return collectBody(ctx, req, res, host, route, scan.headers, n);
     }
     const target = pickTarget(route, Date.now());
     if (target === null) return reject(ctx, req, res, 'NO_HEALTHY_TARGET', 503, host, host);
@@ -88,84 +84,116 @@ function redirect(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, 
 }
 
 /**
- * Why slow clients cannot take an app's connections (reliability 45): a body
- * up to PAAS_ROUTER_BODY_BUFFER_KB is read whole by the router before the
- * upstream request is even opened (nginx's proxy_request_buffering), so a
- * client that trickles its body holds a router socket, never an app
- * connection or an app thread. A larger (or growing chunked) body streams,
- * over connections of its own (Target.uploadPool), so slow uploads cannot
- * fill the pool other requests wait on, and is bounded like every body by
- * the idle timeout below. `expected` is the Content-Length, 0 for chunked.
+ * Why slow clients cannot take an app's connections (reliability 45): every
+ * request body is read whole by the router before the upstream request is
+ * even opened (nginx's proxy_request_buffering), so a client that trickles
+ * its body holds a router socket, never an app connection or an app worker
+ * (a sync worker with a timeout would be held, then killed). Up to
+ * PAAS_ROUTER_BODY_BUFFER_KB it is kept in memory; a larger one (a
+ * Content-Length over it, or a chunked body that grows past it) is spooled
+ * to a file in PAAS_ROUTER_SPOOL_DIR and sent from there. A body is cut by
+ * the limit (413) and by the idle timeout (408), and a spool file is removed
+ * whatever the outcome. `expected` is the Content-Length, 0 for chunked.
  */
-function collectBody(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, host: string, route: Route, headers: string[], expected: number, bufferUpTo: number): void {
+function collectBody(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, host: string, route: Route, headers: string[], expected: number): void {
   const limit = ctx.config.maxBodyBytes;
-  const chunks: Buffer[] = [];
+  const bufferUpTo = ctx.config.bodyBufferBytes;
+  let chunks: Buffer[] = [];
   let size = 0;
+  let spool: Spool | null = null;
+  /** A spool file is being opened: `req` is paused, chunks still go to memory. */
+  let opening = false;
+  let ended = false;
   let settled = false;
-  const stopIdle = watchIdle(ctx, req, res, host, () => {
+  /** Stops listening to `req`; with `drop`, the spool file goes too (the body will not be sent). */
+  const settle = (drop: boolean): void => {
     settled = true;
-  });
-  const onData = (chunk: Buffer): void => {
-    size += chunk.length;
-    if (size > limit) {
-      settled = true;
-      cleanup();
-      stopIdle();
-      return reject(ctx, req, res, 'BODY_TOO_LARGE', 413, host, `over ${limit} bytes`);
-    }
-    chunks.push(chunk);
-    if (expected === 0 && size > bufferUpTo) {
-      // A chunked body past the buffer size: hand over what came so far, then the rest as it comes.
-      settled = true;
-      cleanup();
-      const rest = new PassThrough();
-      for (const c of chunks) rest.write(c);
-      const counted = new BodyLimit(limit, size);
-      req.pipe(counted).pipe(rest);
-      counted.on('error', (err) => rest.destroy(err));
-      streamBody(ctx, req, res, host, route, headers, rest, stopIdle);
-    }
-  };
-  const onEnd = (): void => {
-    if (settled) return;
-    settled = true;
-    cleanup();
-    stopIdle();
-    // The route may have changed while the body came in.
-    const current = ctx.routes.lookup(host) ?? route;
-    const target = pickTarget(current, Date.now());
-    if (target === null) return reject(ctx, req, res, 'NO_HEALTHY_TARGET', 503, host, host);
-    new Exchange(ctx, req, res, current, host, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size), headers).send(target);
-  };
-  const onGone = (): void => {
-    settled = true;
-    cleanup();
-    stopIdle();
-  };
-  const cleanup = (): void => {
     req.off('data', onData);
     req.off('end', onEnd);
     req.off('close', onGone);
+    stopIdle();
+    if (drop) spool?.remove();
   };
+  const stopIdle = watchIdle(ctx, req, res, host, () => settle(true));
+  const resume = (): void => {
+    if (!settled) req.resume();
+  };
+  const onData = (chunk: Buffer): void => {
+    size += chunk.length;
+    if (size > limit) {
+      settle(true);
+      return reject(ctx, req, res, 'BODY_TOO_LARGE', 413, host, `over ${limit} bytes`);
+    }
+    if (spool !== null) {
+      if (!spool.write(chunk)) {
+        req.pause();
+        spool.onDrain(resume);
+      }
+      return;
+    }
+    chunks.push(chunk);
+    if (!opening && (size > bufferUpTo || expected > bufferUpTo)) {
+      opening = true;
+      req.pause();
+      Spool.create(ctx.config.spoolDir).then(
+        (s) => {
+          if (settled) return s.remove();
+          spool = s;
+          let ok = true;
+          for (const c of chunks) ok = s.write(c);
+          chunks = [];
+          if (ended) send();
+          else if (ok) req.resume();
+          else s.onDrain(resume);
+        },
+        (err: unknown) => {
+          if (!settled) spoolFailed(err);
+        },
+      );
+    }
+  };
+  const spoolFailed = (err: unknown): void => {
+    settle(true);
+    ctx.log({ level: 'error', code: 'INTERNAL', status: 500, host, method: req.method, path: pathOf(req.url), message: `request body spool: ${String(err)}` });
+    sendError(res, 'INTERNAL', undefined, true);
+  };
+  const onEnd = (): void => {
+    ended = true;
+    if (!opening) return send();
+    // Still opening the spool file: its callback sends once the buffered chunks are written.
+    if (spool !== null) send();
+  };
+  const send = (): void => {
+    if (settled) return;
+    settle(false);
+    if (spool === null) return dispatch(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    const s = spool;
+    s.finish((err) => {
+      if (err !== null) {
+        s.remove();
+        return spoolFailed(err);
+      }
+      // The client may have gone while the file was flushed.
+      if (res.destroyed) return s.remove();
+      // A chunked body now has a length; the app gets it (a gunicorn worker reads it like any other).
+      if (expected === 0) headers.push('content-length', String(size));
+      dispatch(s);
+    });
+  };
+  const dispatch = (body: Buffer | Spool): void => {
+    // The route may have changed while the body came in.
+    const current = ctx.routes.lookup(host) ?? route;
+    const target = pickTarget(current, Date.now());
+    if (target === null) {
+      if (body instanceof Spool) body.remove();
+      return reject(ctx, req, res, 'NO_HEALTHY_TARGET', 503, host, host);
+    }
+    new Exchange(ctx, req, res, current, host, body, headers).send(target);
+  };
+  const onGone = (): void => settle(true);
   req.on('data', onData);
   req.on('end', onEnd);
   req.on('close', onGone);
-}
-
-/** A body sent on to the app as it arrives, still cut when it stalls. */
-function streamBody(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, host: string, route: Route, headers: string[], body: Readable, stopIdle?: () => void): void {
-  const target = pickTarget(route, Date.now());
-  if (target === null) {
-    stopIdle?.();
-    return reject(ctx, req, res, 'NO_HEALTHY_TARGET', 503, host, host);
-  }
-  const exchange = new Exchange(ctx, req, res, route, host, body, headers);
-  if (stopIdle === undefined) watchIdle(ctx, req, res, host, () => exchange.stalled());
-  else {
-    // Already watched by collectBody: on a stall, abort the upstream request too.
-    req.once('timeout', () => exchange.stalled());
-  }
-  exchange.send(target);
 }
 
 /**
@@ -216,7 +244,12 @@ function onClientDrain(this: TaggedResponse): void {
 
 /**
  * One proxied request: an undici dispatch handler writing straight into the
- * node response (no intermediate Readable), with backpressure both ways.
+ * node response (no intermediate Readable). The request body is whole by
+ * now (memory or a spool file). The response is read from the app as fast
+ * as it comes while the client's unsent bytes stay within
+ * PAAS_ROUTER_RESPONSE_BUFFER_KB, so a slow reader does not hold the app's
+ * connection (or a sync worker) for as long as it reads; past that, the app
+ * is paused until the client has taken everything (backpressure).
  *
  * It implements undici's raw handler interface (onConnect/onHeaders/onData/
  * onComplete/onError) rather than the onRequestStart/onResponse* one: undici
@@ -230,7 +263,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   readonly #req: IncomingMessage;
   readonly #res: TaggedResponse;
   readonly #host: string;
-  readonly #body: Readable | Buffer | null;
+  readonly #body: Buffer | Spool | null;
   readonly #headers: string[];
   #route: Route;
   #target: Target | null = null;
@@ -241,7 +274,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   #done = false;
   #clientGone = false;
 
-  constructor(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, route: Route, host: string, body: Readable | Buffer | null, headers: string[]) {
+  constructor(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, route: Route, host: string, body: Buffer | Spool | null, headers: string[]) {
     this.#ctx = ctx;
     this.#req = req;
     this.#res = res as TaggedResponse;
@@ -259,9 +292,9 @@ class Exchange implements Dispatcher.DispatchHandler {
     target.acquire();
     const req = this.#req;
     try {
-      const body = this.#body;
+      const body = this.#body instanceof Spool ? this.#body.read() : this.#body;
       const timeoutMs = this.#route.timeoutMs;
-      (body === null || Buffer.isBuffer(body) ? target.pool : target.uploadPool).dispatch(
+      target.pool.dispatch(
         timeoutMs === null
           ? { path: req.url!, method: req.method as Dispatcher.HttpMethod, headers: this.#headers, body }
           : { path: req.url!, method: req.method as Dispatcher.HttpMethod, headers: this.#headers, body, headersTimeout: timeoutMs },
@@ -294,11 +327,11 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   onData(chunk: Buffer): boolean {
     if (this.#clientGone) return true;
-    if (!this.#res.write(chunk)) {
-      this.#res.once('drain', onClientDrain);
-      return false;
-    }
-    return true;
+    const res = this.#res;
+    // A false write leaves 'drain' armed: it comes once the client has taken every byte.
+    if (res.write(chunk) || res.writableLength <= this.#ctx.config.responseBufferBytes) return true;
+    res.once('drain', onClientDrain);
+    return false;
   }
 
   resume(): void {
@@ -312,7 +345,7 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   onError(err: Error): void {
     const target = this.#target!;
-    const code = err instanceof BodyTooLargeError ? 'BODY_TOO_LARGE' : errorCode(err);
+    const code = errorCode(err);
     if (isConnectFailure(code)) target.recordConnectFailure(Date.now());
     if (this.#clientGone || this.#done) return this.#finish();
     if (this.#responded) {
@@ -321,12 +354,8 @@ class Exchange implements Dispatcher.DispatchHandler {
       this.#res.destroy();
       return this.#finish();
     }
-    if (code === 'BODY_TOO_LARGE') {
-      this.#finish();
-      return reject(this.#ctx, this.#req, this.#res, 'BODY_TOO_LARGE', 413, this.#host, `over ${this.#ctx.config.maxBodyBytes} bytes`);
-    }
-    // A buffered body can be sent again; a streamed one is partly consumed.
-    if (this.#attempts < 2 && (this.#body === null || Buffer.isBuffer(this.#body)) && isRetryable(code) && isIdempotent(this.#req.method ?? '')) {
+    // Every body is whole (memory or spool file), so it can be sent again.
+    if (this.#attempts < 2 && isRetryable(code) && isIdempotent(this.#req.method ?? '')) {
       // Re-read the table: after a switch the retry should go to the new targets.
       this.#route = this.#ctx.routes.lookup(this.#host) ?? this.#route;
       const next = pickTarget(this.#route, Date.now(), target);
@@ -347,13 +376,6 @@ class Exchange implements Dispatcher.DispatchHandler {
     reject(this.#ctx, this.#req, this.#res, 'UPSTREAM_FAILED', 502, this.#host, undefined, `${target.id} (${code})`);
   }
 
-  /** The body idle timeout fired (the 408 is written by the caller): drop the upstream request. */
-  stalled(): void {
-    if (this.#done) return;
-    this.#finish();
-    this.#abort?.(new Error('request body stalled'));
-  }
-
   clientClosed(): void {
     if (this.#done) return;
     this.#clientGone = true;
@@ -368,6 +390,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   #finish(): void {
     if (this.#done) return;
     this.#done = true;
+    if (this.#body instanceof Spool) this.#body.remove();
     this.#target!.release();
     this.#res[kExchange] = undefined;
   }

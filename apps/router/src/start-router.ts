@@ -4,6 +4,7 @@ import { openControlPort } from './control-port.js';
 import { loadInitialTable, loadInitialTlsSet } from './initial-table.js';
 import { openListeners } from './listeners.js';
 import { createLogger } from './log.js';
+import { prepareSpoolDir } from './spool.js';
 
 export interface RouterHandle {
   /** The public port (bound port when config.port was 0). */
@@ -22,6 +23,7 @@ export async function startSingleRouter(config: RouterConfig): Promise<RouterHan
   const log = createLogger(config);
   const table = await loadInitialTable(config.stateFile, log);
   const tls = await loadInitialTlsSet(config.tlsFile, log);
+  const removeSpoolDir = await prepareSpoolDir(config.spoolDir);
   const { log: _log, ...plain } = config;
   // Serve the saved table before the control port even exists: the API may be down.
   const listeners = await openListeners(plain, log, table, tls);
@@ -32,6 +34,6 @@ export async function startSingleRouter(config: RouterConfig): Promise<RouterHan
     installTls: (s) => listeners.installTls(s),
     setChallenges: (c) => listeners.setChallenges(c),
     inflight: (ids) => listeners.inflight(ids),
-    stop: (graceMs) => listeners.stop(graceMs),
+    stop: (graceMs) => listeners.stop(graceMs).then(removeSpoolDir),
   });
 }

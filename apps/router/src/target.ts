@@ -24,7 +24,6 @@ export class Target {
   ejectedUntil = 0;
   #failures = 0;
   #pool: Pool | null = null;
-  #uploads: Pool | null = null;
   #retired = false;
   readonly #options: PoolOptions;
 
@@ -39,16 +38,6 @@ export class Target {
   get pool(): Pool {
     this.#pool ??= this.#newPool();
     return this.#pool;
-  }
-
-  /**
-   * Connections for requests whose body streams in from the client (over
-   * the buffer size): kept apart, so that however many slow uploads there
-   * are, they never fill the pool every other request of the app waits on.
-   */
-  get uploadPool(): Pool {
-    this.#uploads ??= this.#newPool();
-    return this.#uploads;
   }
 
   #newPool(): Pool {
@@ -111,16 +100,14 @@ export class Target {
   }
 
   #closePool(): void {
-    for (const pool of [this.#pool, this.#uploads]) if (pool !== null) pool.close().catch(() => undefined);
+    this.#pool?.close().catch(() => undefined);
     this.#pool = null;
-    this.#uploads = null;
   }
 
   /** Shutdown: drop every connection now. */
   async destroy(): Promise<void> {
-    const pools = [this.#pool, this.#uploads];
+    const pool = this.#pool;
     this.#pool = null;
-    this.#uploads = null;
-    await Promise.all(pools.map((p) => p?.destroy().catch(() => undefined)));
+    await pool?.destroy().catch(() => undefined);
   }
 }

@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
@@ -36,6 +37,17 @@ describe('loadConfig', () => {
       expect(() => loadConfig({ PAAS_ROUTER_TOKEN: token, PAAS_ROUTER_PORT: bad })).toThrow(/PAAS_ROUTER_PORT/);
     }
     expect(() => loadConfig({ PAAS_ROUTER_TOKEN: token, PAAS_ROUTER_WORKERS: '0' })).toThrow(/PAAS_ROUTER_WORKERS/);
+  });
+
+  it('reads the response buffer and the spool directory for request bodies', () => {
+    const c = loadConfig({ PAAS_ROUTER_TOKEN: token });
+    expect(c).toMatchObject({ responseBufferBytes: 16 * 1024 * 1024, spoolDir: join(tmpdir(), `paas-router-spool-${process.pid}`) });
+    expect(loadConfig({ PAAS_ROUTER_TOKEN: token, PAAS_ROUTER_RESPONSE_BUFFER_KB: '0', PAAS_ROUTER_SPOOL_DIR: '/var/spool/paas' })).toMatchObject({ responseBufferBytes: 0, spoolDir: '/var/spool/paas' });
+    expect(loadConfig({ PAAS_ROUTER_TOKEN: token, PAAS_ROUTER_RESPONSE_BUFFER_KB: '1024' }).responseBufferBytes).toBe(1024 * 1024);
+    for (const bad of ['-1', '16MB', '1.5', String((1 << 20) + 1)]) {
+      expect(() => loadConfig({ PAAS_ROUTER_TOKEN: token, PAAS_ROUTER_RESPONSE_BUFFER_KB: bad }), bad).toThrow(/PAAS_ROUTER_RESPONSE_BUFFER_KB must be a whole number from 0 to 1048576/);
+    }
+    expect(() => loadConfig({ PAAS_ROUTER_TOKEN: token, PAAS_ROUTER_SPOOL_DIR: 'spool' })).toThrow(/PAAS_ROUTER_SPOOL_DIR must be an absolute path, got "spool"/);
   });
 });
 

@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { request } from 'node:http';
+import { readdir } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Resources, control, putTable, rawExchange, send, sleep, startBackend, startTestRouter, table, type Backend } from './helpers.js';
 
@@ -148,7 +149,7 @@ function echoBody(): (req: import('node:http').IncomingMessage, r: import('node:
 }
 
 describe('slow request bodies', () => {
-  it('cuts a body that stops arriving with 408 (buffered and streamed bodies), and serves others meanwhile', async () => {
+  it('cuts a body that stops arriving with 408 (in memory and spooled bodies), and serves others meanwhile', async () => {
     const app = await startBackend(res, 'app', echoBody());
     const router = await startTestRouter(res, { bodyIdleMs: 300, bodyBufferBytes: 1024 });
     await putTable(router, table(1, { 'a.test': { targets: [{ id: 'a1', port: app.port }] } }));
@@ -161,9 +162,10 @@ describe('slow request bodies', () => {
     expect(a).toContain('REQUEST_TIMEOUT');
     expect(b).toMatch(/^HTTP\/1.1 408 /);
     expect(Date.now() - started).toBeLessThan(3_000);
-    // The buffered one never reached the app; the streamed one did and was cut there too.
-    expect(app.seen.filter((s) => s === 'POST /slow')).toHaveLength(1);
+    // Neither reached the app, and the spooled one's file is gone.
+    expect(app.seen.filter((s) => s === 'POST /slow')).toEqual([]);
     expect(router.logs.filter((l) => l.code === 'REQUEST_TIMEOUT' && l.status === 408)).toHaveLength(2);
+    await expect.poll(() => readdir(router.spoolDir)).toEqual([]);
     // A body that keeps coming, however slowly, is not cut by the idle timeout.
     const steady = startSlowBody(router.handle.port, 'a.test', 6, 'h');
     for (const c of 'ello!') {
@@ -201,27 +203,26 @@ describe('slow request bodies', () => {
     for (const r of await Promise.all(replies)) expect(r).toMatch(/^HTTP\/1.1 200 [\s\S]*got 3 abc$/);
   });
 
-  it('slow uploads over the buffer size use connections of their own: they never fill the pool others wait on', async () => {
-    let uploadsSeen = 0;
-    const app = await startBackend(res, 'app', (req, r) => {
-      if (req.method === 'POST') uploadsSeen += 1;
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => r.end(`got ${Buffer.concat(chunks).length}`));
-    });
-    // 4 connections per pool: 10 stalled uploads would take them all if they shared one.
+  it('spools slow uploads over the buffer size: the app sees none of them until complete, and others are served meanwhile', async () => {
+    let appConnections = 0;
+    const app = await startBackend(res, 'app', echoBody());
+    app.server.on('connection', () => (appConnections += 1));
     const router = await startTestRouter(res, { upstreamConnections: 4, bodyBufferBytes: 1024, bodyIdleMs: 5_000 });
     await putTable(router, table(1, { 'a.test': { targets: [{ id: 'a1', port: app.port }] } }));
+    // More stalled uploads than the app has connections: had they been sent on, they would hold them all.
     const uploads = Array.from({ length: 10 }, () => startSlowBody(router.handle.port, 'a.test', 100_000, 'u'.repeat(2_000)));
-    while (uploadsSeen < 4) await sleep(10);
+    await expect.poll(() => readdir(router.spoolDir).then((f) => f.length)).toBe(10);
     const t0 = Date.now();
     for (let i = 0; i < 10; i++) expect((await send(router.handle.port, { host: 'a.test' })).status).toBe(200);
-    for (let i = 0; i < 5; i++) expect((await send(router.handle.port, { host: 'a.test', method: 'POST', body: 'small' })).body).toBe('got 5');
+    for (let i = 0; i < 5; i++) expect((await send(router.handle.port, { host: 'a.test', method: 'POST', body: 'small' })).body).toBe('got 5 small');
     expect(Date.now() - t0).toBeLessThan(2_000);
+    expect(app.seen.filter((s) => s === 'POST /slow')).toEqual([]);
+    expect(appConnections).toBeLessThanOrEqual(2);
     for (const u of uploads) u.socket.destroy();
+    await expect.poll(() => readdir(router.spoolDir)).toEqual([]);
   });
 
-  it('streams a chunked body larger than the buffer, and buffers a small chunked one, byte for byte', async () => {
+  it('spools a chunked body larger than the buffer, and buffers a small chunked one, byte for byte, sent with its length', async () => {
     const app = await startBackend(res, 'app', (req, r) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
@@ -243,6 +244,8 @@ describe('slow request bodies', () => {
         req.end();
       });
       expect(echoed.equals(body), `size ${size}`).toBe(true);
+      expect(app.lastHeaders?.['content-length']).toBe(String(size));
+      expect(app.lastHeaders?.['transfer-encoding']).toBeUndefined();
     }
   });
 });

@@ -88,11 +88,14 @@ export interface TestRouter {
   handle: RouterHandle;
   logs: LogEntry[];
   stateFile: string;
+  /** Request bodies over the buffer size are spooled here (a fresh directory per router). */
+  spoolDir: string;
 }
 
 export async function startTestRouter(res: Resources, overrides: Partial<RouterConfig> & { stateFile?: string } = {}): Promise<TestRouter> {
   const logs: LogEntry[] = [];
   const stateFile = overrides.stateFile ?? join(await tempDir(res), 'router', 'routes.json');
+  const spoolDir = overrides.spoolDir ?? join(await tempDir(res), 'spool');
   const handle = await startRouter(
     routerConfig({
       host: '127.0.0.1',
@@ -109,10 +112,11 @@ export async function startTestRouter(res: Resources, overrides: Partial<RouterC
       shutdownGraceMs: 200,
       log: (e) => logs.push(e),
       ...overrides,
+      spoolDir,
     }),
   );
   res.add(() => handle.close());
-  return { handle, logs, stateFile };
+  return { handle, logs, stateFile, spoolDir };
 }
 
 export function table(version: number, routes: Record<string, { app?: string; targets: { id: string; port: number }[] }>): RouteTable {
