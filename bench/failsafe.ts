@@ -64,6 +64,8 @@ interface Sample {
   status: Status;
   affected: boolean;
   bytes: number;
+  /** The answer's first bytes when it is short (the upload route answers the length it counted). */
+  text: string;
 }
 
 interface Req {
@@ -80,6 +82,7 @@ function hit(port: number, host: string, r: Req, agent: Agent | false, affected:
   return new Promise((resolve) => {
     const start = performance.now();
     let bytes = 0;
+    let text = '';
     let done = false;
     let trickleTimer: NodeJS.Timeout | undefined;
     const finish = (status: Status): void => {
@@ -87,13 +90,14 @@ function hit(port: number, host: string, r: Req, agent: Agent | false, affected:
       done = true;
       clearTimeout(deadline);
       clearTimeout(trickleTimer);
-      resolve({ start, end: performance.now(), status, affected, bytes });
+      resolve({ start, end: performance.now(), status, affected, bytes, text: bytes <= 64 ? text.trim() : '' });
     };
     const headers: Record<string, string | number> = { host };
     if (r.upload) headers['content-length'] = r.upload.bytes;
     const req = request({ host: '127.0.0.1', port, path: r.path, method: r.method ?? 'GET', headers, agent }, (res: IncomingMessage) => {
       let sinceStep = 0;
       res.on('data', (d: Buffer) => {
+        if (bytes < 64) text += d.subarray(0, 64).toString();
         bytes += d.length;
         sinceStep += d.length;
         if (r.slowReadPauseMs !== undefined && sinceStep >= 64 * 1024) {
@@ -260,7 +264,7 @@ function figures(r: Run): Figures {
   let affected = '';
   if (af.length > 0) {
     const served = af.filter(ok).length;
-    affected = `${served}/${af.length} served` + (af.length > served ? ` (${byStatus(af)})` : '') + (af.length === 1 ? ` in ${fmtMs(af[0]!.end - af[0]!.start)}, ${(af[0]!.bytes / 1024).toFixed(0)} KB read` : '');
+    affected = `${served}/${af.length} served` + (af.length > served ? ` (${byStatus(af)})` : '') + (af.length === 1 ? ` in ${fmtMs(af[0]!.end - af[0]!.start)}, ${af[0]!.text ? `answer "${af[0]!.text}"` : `${(af[0]!.bytes / 1024).toFixed(0)} KB read`}` : '');
   }
   return {
     sent: r.samples.length,
