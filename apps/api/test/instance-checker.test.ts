@@ -231,4 +231,16 @@ describe('InstanceChecker', () => {
       'www.2 went over its memory limit: the kernel killed one of its processes (a worker, which its server replaces); the instance kept running',
     ]);
   });
+
+  it('writes one out-of-memory line per instance per 10 s, the next one counting the kills in between', async () => {
+    const c = checker({ oomSettleMs: 10 });
+    const one = await www(1);
+    const t0 = Date.now();
+    for (let k = 0; k < 5; k++) c.onEvent({ app: APP, id: one.id, action: 'oom' }, t0 + k * 1_000);
+    await c.settled();
+    expect(notes).toEqual(['www.1 went over its memory limit: the kernel killed one of its processes (a worker, which its server replaces); the instance kept running']);
+    c.onEvent({ app: APP, id: one.id, action: 'oom' }, t0 + 10_500);
+    await c.settled();
+    expect(notes[1]).toBe('www.1 went over its memory limit: the kernel killed one of its processes (a worker, which its server replaces); the instance kept running (4 more kills for memory since the last such line)');
+  });
 });

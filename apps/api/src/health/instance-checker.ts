@@ -10,6 +10,9 @@ import type { InstanceState, RuntimeEvent } from '../runtime/types.js';
 import type { ReleaseRow, Store } from '../store/types.js';
 import { probeHttp } from './probe-http.js';
 
+/** The shortest time between two out-of-memory lines of one instance. */
+const OOM_LINE_EVERY_MS = 10_000;
+
 export interface InstanceCheckerOptions {
   store: Pick<Store, 'getActiveRelease' | 'getScale'>;
   deployer: Deployer;
@@ -82,6 +85,8 @@ export class InstanceChecker {
   #ticking = false;
   #stopped = false;
   readonly #pending = new Set<Promise<unknown>>();
+  /** Per instance: when its last out-of-memory line was written, and the kills not written since. */
+  readonly #oomLines = new Map<string, { at: number; more: number }>();
 
   constructor(private readonly o: InstanceCheckerOptions) {}
 
@@ -105,8 +110,18 @@ export class InstanceChecker {
   }
 
   /** An engine event: the kill of an instance for memory gets a platform line. */
-  onEvent(event: RuntimeEvent): void {
+  onEvent(event: RuntimeEvent, now = Date.now()): void {
     if (event.action !== 'oom' || this.#stopped) return;
+    // A leaking app under a worker-replacing server is killed for memory again and again: one line per
+    // instance per OOM_LINE_EVERY_MS, the next one counting the kills in between.
+    const quiet = this.#oomLines.get(event.id);
+    if (quiet !== undefined && now - quiet.at < OOM_LINE_EVERY_MS) {
+      quiet.more += 1;
+      return;
+    }
+    const more = quiet?.more ?? 0;
+    this.#oomLines.set(event.id, { at: now, more: 0 });
+    if (this.#oomLines.size > 1000) this.#oomLines.delete(this.#oomLines.keys().next().value as string);
     this.#track(
       (async () => {
         const runtime = this.o.deployer.runtime;
@@ -119,9 +134,10 @@ export class InstanceChecker {
         await sleep(this.o.oomSettleMs ?? 1_000);
         const after = await runtime.inspectInstance(event.id);
         const died = after === null || !after.running || after.restartCount > instance.restartCount || after.startedAt?.getTime() !== instance.startedAt?.getTime();
+        const since = more === 0 ? '' : ` (${more} more kill${more === 1 ? '' : 's'} for memory since the last such line)`;
         const line = died
-          ? `${name} was ${OOM_REASON}; the engine restarts it`
-          : `${name} went over its memory limit: the kernel killed one of its processes (a worker, which its server replaces); the instance kept running`;
+          ? `${name} was ${OOM_REASON}; the engine restarts it${since}`
+          : `${name} went over its memory limit: the kernel killed one of its processes (a worker, which its server replaces); the instance kept running${since}`;
         this.o.log(`${instance.app}: ${line}`);
         await this.o.note?.(instance, line);
       })().catch((err: unknown) => this.o.log(`${event.app}: noting a kill for memory failed: ${(err as Error).message}`)),
