@@ -30,9 +30,14 @@ exit 1
  * `require.main === module` holds). A worker that dies (a crash, a segfault,
  * an out-of-memory kill) is replaced at once, so one bad request costs the
  * requests of one worker, not the instance. A worker whose event loop stops
- * turning (`while (true) {}`) for longer than the request timeout plus 2 s is
+ * turning (`while (true) {}`) for longer than $PAAS_WORKER_TIMEOUT (5 s) is
  * killed and replaced: the heartbeat comes from a module preloaded into each
- * worker. A worker that dies before it ever listened means the app cannot
+ * worker. Unlike a python sync worker, a stopped event loop holds every
+ * request of the worker, slow or not, so the limit is not the request
+ * timeout; an async handler may take as long as the router allows. Requests
+ * on a killed worker's connections end with a reset, which the router
+ * retries on another instance when the method is idempotent. The watch
+ * starts once a worker listens, so a slow start is not a stopped loop. A worker that dies before it ever listened means the app cannot
  * start: the cluster exits with its code, as `node server.js` would.
  */
 export const NODE_CLUSTER_JS = `'use strict';
@@ -53,7 +58,7 @@ function number(name, fallback, min) {
 
 const file = path.resolve(process.argv[2]);
 const workers = Math.floor(number('WEB_CONCURRENCY', 2, 1));
-const timeoutMs = 1000 * number('PAAS_WORKER_TIMEOUT', number('PAAS_REQUEST_TIMEOUT', 60, 0) + 2, 1);
+const timeoutMs = 1000 * number('PAAS_WORKER_TIMEOUT', 5, 1);
 const seen = new Map();
 const listened = new Set();
 let stopping = false;
@@ -62,11 +67,13 @@ cluster.setupPrimary({ exec: file, args: process.argv.slice(3), execArgv: [...pr
 
 function start() {
   const worker = cluster.fork();
-  seen.set(worker.id, Date.now());
   worker.on('message', (m) => {
-    if (m === 'paas:alive') seen.set(worker.id, Date.now());
+    if (m === 'paas:alive' && listened.has(worker.id)) seen.set(worker.id, Date.now());
   });
-  worker.on('listening', () => listened.add(worker.id));
+  worker.on('listening', () => {
+    listened.add(worker.id);
+    seen.set(worker.id, Date.now());
+  });
 }
 
 cluster.on('exit', (worker, code, signal) => {
