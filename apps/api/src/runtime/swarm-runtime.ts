@@ -413,6 +413,13 @@ export class SwarmRuntime implements Runtime {
   async removeInstance(id: string): Promise<void> {
     const svc = await this.service(id);
     if (!svc) return;
+    // A service scaled to 0 is removed once the task reaper has deleted its shut-down tasks: removing it
+    // while the reaper deletes them makes 20.10's orchestrator dereference a deleted task and the manager's
+    // engine panic (swarmkit SetServiceTasksRemove, seen in the swarm tests after a retire).
+    if ((svc.Spec.Mode?.Replicated?.Replicas ?? 0) === 0) {
+      const deadline = Date.now() + 10_000;
+      while (Date.now() < deadline && (await this.tasksOf(id).catch(() => [])).length > 0) await sleep(250);
+    }
     await engineUnless404(this.docker.getService(id).remove());
     await this.removeSecrets(`${svc.Spec.Name}-env`);
   }
