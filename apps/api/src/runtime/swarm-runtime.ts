@@ -209,6 +209,13 @@ export class SwarmRuntime implements Runtime {
       if (state.running && ports.every((p) => state.addresses[p] !== undefined)) return state;
       if (state.restartCount > 0) {
         const tasks = await this.tasksOf(id);
+        // A first task that failed to start (a transient engine error) is followed by another a second later:
+        // while that one is on its way, and for the first few tries, wait for it rather than report a failure.
+        const newest = byNewest(tasks)[0]?.Status.State ?? '';
+        if (state.restartCount < 3 && STARTING_STATES.has(newest) && Date.now() < deadline) {
+          await sleep(200);
+          continue;
+        }
         // Refused before the app ran (no such image, no node fits): the engine's reason is the error; an app that exited shows its logs instead.
         if (byNewest(tasks).find((t) => t.Status.State !== 'running')?.Status.State === 'rejected') {
           await this.stopInstance(id, 1_000).catch(() => undefined);
@@ -636,6 +643,9 @@ async function pullMissing(docker: Dockerode, ref: string): Promise<void> {
   if (await docker.getImage(ref).inspect().then(() => true, () => false)) return;
   await pullOnNode(docker, ref);
 }
+
+/** Task states on the way to running (docs.docker.com "Swarm task states"). */
+const STARTING_STATES = new Set(['new', 'pending', 'assigned', 'accepted', 'ready', 'preparing', 'starting', 'running']);
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
