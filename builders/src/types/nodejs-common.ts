@@ -43,8 +43,8 @@ export const nodejsBase: TypeBuilder = {
 /** A web service's default: the same script, running server.js or index.js in paas's cluster. */
 export const nodejsWeb: TypeBuilder = {
   ...nodejsBase,
-  files: () => ({
-    [`${CONTEXT_PAAS_DIR}/run-node.sh`]: RUN_NODE_SH,
+  files: (ctx) => ({
+    ...nodejsBase.files(ctx),
     [`${CONTEXT_PAAS_DIR}/node-cluster.js`]: NODE_CLUSTER_JS,
     [`${CONTEXT_PAAS_DIR}/node-heartbeat.js`]: NODE_HEARTBEAT_JS,
   }),
