@@ -47,7 +47,8 @@ async function startCluster(app: string, env: Record<string, string> = {}): Prom
   writeFileSync(join(dir, 'node-heartbeat.js'), NODE_HEARTBEAT_JS);
   writeFileSync(join(dir, 'server.js'), app);
   const port = await freePort();
-  const child = spawn(process.execPath, [join(dir, 'node-cluster.js'), 'server.js'], {
+  // As run-node.sh starts it.
+  const child = spawn(process.execPath, ['--expose-internals', join(dir, 'node-cluster.js'), 'server.js'], {
     cwd: dir,
     env: { PATH: process.env.PATH ?? '', PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -60,12 +61,14 @@ async function startCluster(app: string, env: Record<string, string> = {}): Prom
   return { child, port, output: () => out, exited };
 }
 
-function get(port: number, path = '/', timeoutMs = 2_000): Promise<{ status: number; body: string } | 'failed'> {
+type Answer = { status: number; body: string; connection: string | undefined };
+
+function get(port: number, path = '/', timeoutMs = 2_000): Promise<Answer | 'failed'> {
   return new Promise((resolve) => {
     const req = request({ host: '127.0.0.1', port, path, agent: false, timeout: timeoutMs }, (res) => {
       let body = '';
       res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, connection: res.headers.connection }));
       res.on('error', () => resolve('failed'));
     });
     req.on('timeout', () => req.destroy(new Error('timeout')));
@@ -121,6 +124,66 @@ describe('node-cluster.js, the default process of a nodejs web service', () => {
     expect(await spun).toBe('failed');
     expect(c.output()).toMatch(/paas: worker \d+ has not answered for [23] s \(a request stuck in a loop\?\): killing it/);
     await until(() => (c.output().match(/listening/g) ?? []).length === 3, 10_000);
+  });
+
+  it('answers every request with Connection: close, so a stuck worker holds no kept-alive connection', async () => {
+    const c = await startCluster(APP);
+    await until(() => (c.output().match(/listening/g) ?? []).length === 2, 10_000);
+    expect(await get(c.port)).toMatchObject({ status: 200, connection: 'close' });
+  });
+
+  it('does not leave a connection handed to a worker that died before it took it unanswered', async () => {
+    // One worker: it takes the spinning request, then node hands it the next connections, which it never
+    // takes. When it is killed, those wait for its replacement or are closed at once (a client such as the
+    // router retries them); without paas's care node would hold them open until the client gave up.
+    const c = await startCluster(APP, { WEB_CONCURRENCY: '1', PAAS_WORKER_TIMEOUT: '1' });
+    await until(() => (c.output().match(/listening/g) ?? []).length === 1, 10_000);
+    const spun = get(c.port, '/spin', 20_000);
+    await new Promise((r) => setTimeout(r, 300));
+    const t0 = Date.now();
+    const waiting = await Promise.all([get(c.port, '/', 20_000), get(c.port, '/', 20_000)]);
+    const took = Date.now() - t0;
+    expect(await spun).toBe('failed');
+    expect(c.output()).toMatch(/killing it/);
+    // Killed after 1–2 s without a heartbeat; without the close they would wait for the client's 20 s.
+    expect(took).toBeLessThan(6_000);
+    for (const w of waiting) if (w !== 'failed') expect(w.status).toBe(200);
+  });
+
+  it('keeps listening while the only worker is replaced: a connection waits for the new worker instead of being refused', async () => {
+    const c = await startCluster(APP, { WEB_CONCURRENCY: '1' });
+    await until(() => (c.output().match(/listening/g) ?? []).length === 1, 10_000);
+    expect(await get(c.port, '/segv')).toBe('failed');
+    // Sent while no worker is running (a new one takes a moment to start).
+    expect(await get(c.port, '/', 5_000)).toMatchObject({ status: 200 });
+    expect((c.output().match(/listening/g) ?? []).length).toBe(2);
+  });
+
+  it('gives the connections a stuck worker never took to another worker when it is killed: they are answered', async () => {
+    const c = await startCluster(APP, { PAAS_WORKER_TIMEOUT: '3' });
+    await until(() => (c.output().match(/listening/g) ?? []).length === 2, 10_000);
+    const spun = get(c.port, '/spin', 20_000);
+    await new Promise((r) => setTimeout(r, 300));
+    // Round robin: some of these are handed to the spinning worker, which never takes them.
+    const answers = await Promise.all([1, 2, 3, 4].map(() => get(c.port, '/', 20_000)));
+    expect(await spun).toBe('failed');
+    expect(c.output()).toMatch(/killing it/);
+    for (const a of answers) expect(a).toMatchObject({ status: 200 });
+  });
+
+  it('replaces a worker that dies before it listened once the app has started, and exits after five in a row', async () => {
+    // Workers after the first two die at start: the app started, then stopped being able to.
+    const app = `const fs = require('fs');
+const n = fs.readdirSync('.').filter((f) => f.startsWith('started-')).length;
+fs.writeFileSync('started-' + process.pid, '');
+if (n >= 2) { console.error('cannot start now'); process.exit(4); }
+${APP}`;
+    const c = await startCluster(app);
+    await until(() => (c.output().match(/listening/g) ?? []).length === 2, 10_000);
+    expect(await get(c.port, '/segv')).toBe('failed');
+    expect(await c.exited).toBe(4);
+    expect((c.output().match(/cannot start now/g) ?? []).length).toBe(5);
+    expect(c.output()).toMatch(/paas: worker \d+ ended before it listened \(exit code 4\): the app cannot start/);
   });
 
   it('allows a stopped event loop 5 s by default, whatever the request timeout', async () => {
