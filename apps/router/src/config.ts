@@ -68,6 +68,11 @@ export interface RouterConfig {
   upstreamBodyTimeoutMs: number;
   /** Most pooled keep-alive connections to one target. */
   upstreamConnections: number;
+  /**
+   * An idempotent request whose connection was reset before any response
+   * byte is retried after a random wait of up to this long (ms); 0 = at once.
+   */
+  retryJitterMs: number;
   /** Consecutive failed connects before a target is taken out of rotation. */
   ejectAfterFailures: number;
   /** How long an ejected target stays out before it is tried again (ms). */
@@ -111,6 +116,7 @@ export const defaultConfig: Omit<RouterConfig, 'token' | 'stateFile' | 'tlsFile'
   upstreamHeadersTimeoutMs: 60_000,
   upstreamBodyTimeoutMs: 300_000,
   upstreamConnections: 256,
+  retryJitterMs: 100,
   ejectAfterFailures: 2,
   ejectCooldownMs: 2_000,
   shutdownGraceMs: 10_000,
@@ -159,6 +165,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RouterConfig {
     headersTimeoutMs: int(env.PAAS_ROUTER_HEADERS_TIMEOUT_MS, defaultConfig.headersTimeoutMs, 'PAAS_ROUTER_HEADERS_TIMEOUT_MS', 1),
     requestTimeoutMs: int(env.PAAS_ROUTER_REQUEST_TIMEOUT_MS, defaultConfig.requestTimeoutMs, 'PAAS_ROUTER_REQUEST_TIMEOUT_MS'),
     upstreamHeadersTimeoutMs: int(env.PAAS_ROUTER_UPSTREAM_TIMEOUT_MS, defaultConfig.upstreamHeadersTimeoutMs, 'PAAS_ROUTER_UPSTREAM_TIMEOUT_MS', 1),
+    retryJitterMs: int(env.PAAS_ROUTER_RETRY_JITTER_MS, defaultConfig.retryJitterMs, 'PAAS_ROUTER_RETRY_JITTER_MS', 0, 10_000),
     shutdownGraceMs: int(env.PAAS_ROUTER_SHUTDOWN_GRACE_MS, defaultConfig.shutdownGraceMs, 'PAAS_ROUTER_SHUTDOWN_GRACE_MS'),
   };
 }

@@ -16,7 +16,7 @@ import { errorCode, isConnectFailure, isIdempotent, isRetryable } from './upstre
 
 export interface ProxyContext {
   readonly routes: Routes;
-  readonly config: Pick<RouterConfig, 'maxBodyBytes' | 'bodyIdleMs' | 'bodyBufferBytes' | 'spoolDir' | 'responseBufferBytes' | 'upstreamHeadersTimeoutMs'>;
+  readonly config: Pick<RouterConfig, 'maxBodyBytes' | 'bodyIdleMs' | 'bodyBufferBytes' | 'spoolDir' | 'responseBufferBytes' | 'upstreamHeadersTimeoutMs' | 'retryJitterMs'>;
   readonly log: Logger;
   /** This listener speaks TLS: X-Forwarded-Proto https, HSTS, no redirect and no ACME answers. */
   readonly secure: boolean;
@@ -270,6 +270,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   #abort: ((err?: Error) => void) | null = null;
   #resume: (() => void) | null = null;
   #attempts = 0;
+  #retryTimer: NodeJS.Timeout | null = null;
   #responded = false;
   #done = false;
   #clientGone = false;
@@ -356,16 +357,34 @@ class Exchange implements Dispatcher.DispatchHandler {
     }
     // Every body is whole (memory or spool file), so it can be sent again.
     if (this.#attempts < 2 && isRetryable(code) && isIdempotent(this.#req.method ?? '')) {
-      // Re-read the table: after a switch the retry should go to the new targets.
-      this.#route = this.#ctx.routes.lookup(this.#host) ?? this.#route;
-      const next = pickTarget(this.#route, Date.now(), target);
-      if (next !== null) {
-        target.release();
-        this.#abort = null;
-        this.#resume = null;
-        return this.send(next);
-      }
+      this.#abort = null;
+      this.#resume = null;
+      // A connect that failed reached no app: try again at once. A reset did: when a process dies (a crash, a
+      // worker killed for a stopped loop), every request it held is reset at the same moment, the one that killed
+      // it among them. Sent again together, they would land together and the bad one could take the others down a
+      // second time; a random wait spreads them out (Envoy's retry back-off does the same).
+      const wait = isConnectFailure(code) ? 0 : Math.random() * this.#ctx.config.retryJitterMs;
+      if (wait < 1) return this.#retry(target, code);
+      this.#retryTimer = setTimeout(() => {
+        this.#retryTimer = null;
+        this.#retry(target, code);
+      }, wait);
+      return;
     }
+    this.#fail(target, code);
+  }
+
+  #retry(failed: Target, code: string): void {
+    if (this.#clientGone || this.#done) return this.#finish();
+    // Re-read the table: after a switch the retry should go to the new targets.
+    this.#route = this.#ctx.routes.lookup(this.#host) ?? this.#route;
+    const next = pickTarget(this.#route, Date.now(), failed);
+    if (next === null) return this.#fail(failed, code);
+    failed.release();
+    this.send(next);
+  }
+
+  #fail(target: Target, code: string): void {
     this.#finish();
     // No headers in time: the app is slow or stuck, not gone. 504, and the connection is closed by undici, so a
     // wedged handler holds no connection of the router's.
@@ -379,6 +398,11 @@ class Exchange implements Dispatcher.DispatchHandler {
   clientClosed(): void {
     if (this.#done) return;
     this.#clientGone = true;
+    if (this.#retryTimer !== null) {
+      clearTimeout(this.#retryTimer);
+      this.#retryTimer = null;
+      return this.#finish();
+    }
     this.#abort?.(new Error('client went away'));
   }
 

@@ -49,6 +49,14 @@ describe('loadConfig', () => {
     }
     expect(() => loadConfig({ PAAS_ROUTER_TOKEN: token, PAAS_ROUTER_SPOOL_DIR: 'spool' })).toThrow(/PAAS_ROUTER_SPOOL_DIR must be an absolute path, got "spool"/);
   });
+
+  it('reads the retry wait, 100 ms by default, and refuses a bad one', () => {
+    expect(loadConfig({ PAAS_ROUTER_TOKEN: token }).retryJitterMs).toBe(100);
+    expect(loadConfig({ PAAS_ROUTER_TOKEN: token, PAAS_ROUTER_RETRY_JITTER_MS: '0' }).retryJitterMs).toBe(0);
+    for (const bad of ['-5', 'soon', '10001']) {
+      expect(() => loadConfig({ PAAS_ROUTER_TOKEN: token, PAAS_ROUTER_RETRY_JITTER_MS: bad }), bad).toThrow(/PAAS_ROUTER_RETRY_JITTER_MS must be a whole number from 0 to 10000/);
+    }
+  });
 });
 
 describe('hostKey', () => {

@@ -70,6 +70,44 @@ describe('retry and ejection', () => {
     expect(good.seen).toEqual(['GET /r']);
   });
 
+  it('retries a GET reset by one target on the other after a random wait, so requests reset together do not arrive together', async () => {
+    const resetAt = new Map<string, number>();
+    const crash = await startBackend(res, 'crash', (req) => {
+      resetAt.set(req.url!, Date.now());
+      req.socket.destroy();
+    });
+    const arrivedAt = new Map<string, number>();
+    const good = await startBackend(res, 'good', (req, r) => {
+      arrivedAt.set(req.url!, Date.now());
+      r.end('good');
+    });
+    const router = await startTestRouter(res, { retryJitterMs: 300 });
+    await putTable(router, table(1, { 'app.localhost': { targets: [{ id: 'crash', port: crash.port }, { id: 'good', port: good.port }] } }));
+    for (let i = 0; i < 12; i++) expect(await send(router.handle.port, { host: 'app.localhost', path: `/r${i}` })).toMatchObject({ status: 200, body: 'good' });
+    const waits = [...resetAt].map(([path, at]) => arrivedAt.get(path)! - at);
+    expect(waits.length).toBeGreaterThanOrEqual(3);
+    for (const w of waits) expect(w).toBeLessThan(300 + 200);
+    expect(Math.max(...waits) - Math.min(...waits)).toBeGreaterThan(20);
+    const drained = await control(router.handle.controlPort, 'POST', '/drain', { targets: ['crash', 'good'], timeoutMs: 1_000 });
+    expect(drained.json).toEqual({ drained: true, inflight: 0 });
+  });
+
+  it('lets go of a reset request whose client left during the wait before its retry', async () => {
+    const crash = await startBackend(res, 'crash', (req) => req.socket.destroy());
+    const router = await startTestRouter(res, { retryJitterMs: 10_000 });
+    // One target: the retry (after up to 10 s) would go to the same one. The client leaves first; nothing stays counted.
+    await putTable(router, table(1, { 'app.localhost': { targets: [{ id: 'crash', port: crash.port }] } }));
+    const { request } = await import('node:http');
+    const req = request({ host: '127.0.0.1', port: router.handle.port, path: '/', headers: { host: 'app.localhost' } });
+    req.on('error', () => {});
+    req.end();
+    while (crash.seen.length === 0) await sleep(5);
+    await sleep(50);
+    req.destroy();
+    const drained = await control(router.handle.controlPort, 'POST', '/drain', { targets: ['crash'], timeoutMs: 300 });
+    expect(drained.json).toEqual({ drained: true, inflight: 0 });
+  });
+
   it('does not retry a POST: it answers 502 UPSTREAM_FAILED', async () => {
     const good = await startBackend(res, 'good');
     const router = await startTestRouter(res);
