@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -35,6 +35,7 @@ if (require.main !== module) throw new Error('not the main module');
 http.createServer((req, res) => {
   if (req.url === '/spin') { while (true) {} }
   if (req.url === '/segv') { process.kill(process.pid, 'SIGSEGV'); return; }
+  if (req.url === '/oom-score') { res.end(require('fs').readFileSync('/proc/self/oom_score_adj', 'utf8').trim()); return; }
   res.end(String(process.pid));
 }).listen(Number(process.env.PORT), () => console.log('listening ' + process.pid));
 `;
@@ -124,6 +125,14 @@ describe('node-cluster.js, the default process of a nodejs web service', () => {
     expect(await spun).toBe('failed');
     expect(c.output()).toMatch(/paas: worker \d+ has not answered for [23] s \(a request stuck in a loop\?\): killing it/);
     await until(() => (c.output().match(/listening/g) ?? []).length === 3, 10_000);
+  });
+
+  it('makes its workers, not itself, what the kernel kills first over the memory limit', async () => {
+    const c = await startCluster(APP);
+    await until(() => (c.output().match(/listening/g) ?? []).length === 2, 10_000);
+    expect(await get(c.port, '/oom-score')).toMatchObject({ status: 200, body: '500' });
+    // The cluster itself keeps what it was started with.
+    expect(readFileSync(`/proc/${c.child.pid}/oom_score_adj`, 'utf8')).toBe(readFileSync('/proc/self/oom_score_adj', 'utf8'));
   });
 
   it('answers every request with Connection: close, so a stuck worker holds no kept-alive connection', async () => {
