@@ -6,8 +6,9 @@ import { copyApp } from './harness/app-dir.js';
 import { startPlatform, type Platform } from './harness/platform.js';
 
 // bench/failsafe.ts's python app on the default python server (no process: gunicorn), 2 instances, request_timeout
-// 5 s: what its other clients see while some requests wedge, and while slow clients come and go (issue 12's tests;
-// the bench measures the whole list of misbehaviours).
+// 5 s: what its other clients see while some requests wedge, and while slow clients come and go; then its Node.js
+// app in paas's cluster while some requests wedge or crash (issue 12's tests; the bench measures the whole list of
+// misbehaviours).
 const APP = 'failsafe';
 const HOST = `${APP}.localhost`;
 
@@ -28,10 +29,10 @@ afterAll(async () => {
 
 interface Outcome { path: string; status: number | string; ms: number }
 
-function get(path: string, agent: Agent, timeoutMs = 15_000): Promise<Outcome> {
+function get(path: string, agent: Agent, host = HOST, timeoutMs = 15_000): Promise<Outcome> {
   const t0 = performance.now();
   return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port: p.routerPort, path, headers: { host: HOST }, agent, timeout: timeoutMs }, (res) => {
+    const req = request({ host: '127.0.0.1', port: p.routerPort, path, headers: { host }, agent, timeout: timeoutMs }, (res) => {
       res.resume();
       res.on('end', () => resolve({ path, status: res.statusCode ?? 0, ms: performance.now() - t0 }));
       res.on('error', (err) => resolve({ path, status: err.message, ms: performance.now() - t0 }));
@@ -43,13 +44,13 @@ function get(path: string, agent: Agent, timeoutMs = 15_000): Promise<Outcome> {
 }
 
 /** `concurrency` clients, each sending its next request as soon as the last is answered, for `ms`; `pathOf(n)` picks the n-th request's path. */
-async function closedLoop(concurrency: number, ms: number, pathOf: (n: number) => string): Promise<Outcome[]> {
+async function closedLoop(concurrency: number, ms: number, pathOf: (n: number) => string, host = HOST): Promise<Outcome[]> {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const out: Outcome[] = [];
   const end = Date.now() + ms;
   let n = 0;
   const client = async (): Promise<void> => {
-    while (Date.now() < end) out.push(await get(pathOf(n++), agent));
+    while (Date.now() < end) out.push(await get(pathOf(n++), agent, host));
   };
   try {
     await Promise.all(Array.from({ length: concurrency }, client));
@@ -118,6 +119,40 @@ describe('fail-safe under a bad app (default python server)', () => {
     expect(down).toMatchObject({ status: 200, bytes: 160 * 65536 });
     expect(down.ms).toBeGreaterThan(10_000);
   }, 180_000);
+});
+
+describe('fail-safe under a bad app (nodejs, server.js in paas\'s cluster)', () => {
+  const NODE_APP = 'failsafe-node';
+  let nodeDir: string;
+
+  beforeAll(async () => {
+    nodeDir = await copyApp('bench/failsafe/node');
+    await writeFile(join(nodeDir, 'paas.yml'), 'www:\n  type: nodejs\n  instances: 2\n  request_timeout: 10\n  healthcheck: {path: /health, interval: 1, timeout: 30}\n');
+    expect((await p.paas(['create', NODE_APP], { cwd: nodeDir })).code).toBe(0);
+    const pushed = await p.paas(['push'], { cwd: nodeDir });
+    expect(pushed.code, pushed.stdout + pushed.stderr).toBe(0);
+  }, 600_000);
+
+  const host = `${NODE_APP}.localhost`;
+  for (const [bad, what, logLine] of [
+    ['/wedge', 'stuck in a busy loop', /paas: worker \d+ has not answered for \d+ s/g],
+    ['/segv', 'segfaulting their process', /paas: worker \d+ ended \(SIGSEGV\); starting another/g],
+  ] as const) {
+    it(`1 % of requests ${what}: ≥ 99 % of the others are answered 200, the workers replaced`, async () => {
+      const outcomes = await closedLoop(8, 25_000, (n) => (n % 100 === 99 ? bad : '/'), host);
+      const hit = outcomes.filter((o) => o.path === bad);
+      const others = outcomes.filter((o) => o.path !== bad);
+      const served = others.filter((o) => o.status === 200).length;
+      console.log(`nodejs, 1 % ${bad}: ${served}/${others.length} others served (${JSON.stringify(tally(others))}), p50 ${quantile(others.map((o) => o.ms), 0.5).toFixed(1)} ms, p99 ${quantile(others.map((o) => o.ms), 0.99).toFixed(1)} ms; bad: ${JSON.stringify(tally(hit))}`);
+      expect(hit.length).toBeGreaterThanOrEqual(2);
+      expect(others.length).toBeGreaterThan(200);
+      expect(served / others.length).toBeGreaterThanOrEqual(0.99);
+      await expect.poll(async () => {
+        const logs = await p.paas(['logs', '--no-follow', '-n', '5000'], { cwd: nodeDir });
+        return (logs.stdout.match(logLine) ?? []).length;
+      }, { timeout: 15_000, interval: 1_000 }).toBeGreaterThanOrEqual(hit.length);
+    }, 120_000);
+  }
 });
 
 /** POST /upload with a Content-Length of `size`, its bytes sent in even pieces once a second over `overMs`. */
