@@ -120,7 +120,7 @@ describe('run-node.sh, the default process of nodejs services', () => {
   function runNode(files: Record<string, string>, arg?: string): string {
     const dir = tempTree({ ...files, 'bin/npm': '#!/bin/sh\necho "npm $*"\n' });
     chmodSync(join(dir, 'bin/npm'), 0o755);
-    const script = RUN_NODE_SH.replace(/^cd .*$/m, `cd ${dir}`).replace(/node \/home\/app\/paas\/node-cluster\.js/, 'echo cluster');
+    const script = RUN_NODE_SH.replace(/^cd .*$/m, `cd ${dir}`).replace(/node --expose-internals \/home\/app\/paas\/node-cluster\.js/, 'echo cluster');
     expect(script).not.toBe(RUN_NODE_SH);
     try {
       return execFileSync('/bin/sh', ['-c', script, 'run-node.sh', ...(arg === undefined ? [] : [arg])], { env: { ...process.env, PATH: `${join(dir, 'bin')}:${process.env.PATH}` }, encoding: 'utf8', stdio: 'pipe' });
