@@ -208,9 +208,9 @@ for (let i = 0; i < workers; i++) start();
 /** Preloaded into each worker: a heartbeat that stops when the event loop does. */
 export const NODE_HEARTBEAT_JS = `'use strict';
 if (typeof process.send === 'function') setInterval(() => process.send('paas:alive', () => {}), 1000).unref();
-// Over the instance's memory limit the kernel kills the process it scores worst: make that a worker (which
-// the cluster replaces), not the cluster itself (which would take the instance down). Raising one's own
-// score needs no privilege.
+// Over the instance's memory limit the kernel kills the process it scores worst: make a worker (which the
+// cluster replaces) score worse than the cluster itself (whose end takes the instance down). Raising one's
+// own score needs no privilege.
 try {
   require('node:fs').writeFileSync('/proc/self/oom_score_adj', '500');
 } catch {}
