@@ -15,13 +15,19 @@ const HOST = `${APP}.localhost`;
 let p: Platform;
 let dir: string;
 
+/** One of bench/failsafe's apps as `app`: 2 instances of `type`, probed every second; returns its directory. */
+async function deployBench(app: string, from: string, type: string, requestTimeout: number): Promise<string> {
+  const at = await copyApp(from);
+  await writeFile(join(at, 'paas.yml'), `www:\n  type: ${type}\n  instances: 2\n  request_timeout: ${requestTimeout}\n  healthcheck: {path: /health, interval: 1, timeout: 30}\n`);
+  expect((await p.paas(['create', app], { cwd: at })).code).toBe(0);
+  const pushed = await p.paas(['push'], { cwd: at });
+  expect(pushed.code, pushed.stdout + pushed.stderr).toBe(0);
+  return at;
+}
+
 beforeAll(async () => {
   p = await startPlatform();
-  dir = await copyApp('bench/failsafe/python');
-  await writeFile(join(dir, 'paas.yml'), 'www:\n  type: python\n  instances: 2\n  request_timeout: 5\n  healthcheck: {path: /health, interval: 1, timeout: 30}\n');
-  expect((await p.paas(['create', APP], { cwd: dir })).code).toBe(0);
-  const pushed = await p.paas(['push'], { cwd: dir });
-  expect(pushed.code, pushed.stdout + pushed.stderr).toBe(0);
+  dir = await deployBench(APP, 'bench/failsafe/python', 'python', 5);
 }, 600_000);
 afterAll(async () => {
   await p?.stop();
@@ -126,11 +132,8 @@ describe('fail-safe under a bad app (nodejs, server.js in paas\'s cluster)', () 
   let nodeDir: string;
 
   beforeAll(async () => {
-    nodeDir = await copyApp('bench/failsafe/node');
-    await writeFile(join(nodeDir, 'paas.yml'), 'www:\n  type: nodejs\n  instances: 2\n  request_timeout: 10\n  healthcheck: {path: /health, interval: 1, timeout: 30}\n');
-    expect((await p.paas(['create', NODE_APP], { cwd: nodeDir })).code).toBe(0);
-    const pushed = await p.paas(['push'], { cwd: nodeDir });
-    expect(pushed.code, pushed.stdout + pushed.stderr).toBe(0);
+    // request_timeout 10 s: a stuck worker is killed at 5–7 s, and the requests it never took are answered by another.
+    nodeDir = await deployBench(NODE_APP, 'bench/failsafe/node', 'nodejs', 10);
   }, 600_000);
 
   const host = `${NODE_APP}.localhost`;
