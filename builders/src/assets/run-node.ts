@@ -39,7 +39,8 @@ exit 1
  * retries on another instance when the method is idempotent. Every response
  * says `Connection: close`, so each request is a new connection, and node's
  * round-robin scheduler hands a new connection only to a worker that took
- * the last one: a stuck worker gets no more. The watch starts once a worker
+ * the last one: a stuck worker gets at most one more, which goes to another
+ * worker once the stuck one is killed. The watch starts once a worker
  * listens, so a slow start is not a stopped loop. A worker that dies before
  * any worker ever listened means the app cannot start: the cluster exits with
  * its code, as `node server.js` would (so does a fifth worker in a row that
