@@ -39,6 +39,18 @@ async function until(what: string, ms: number, check: () => Promise<boolean>): P
 }
 
 /**
+ * A stopped dockerd can leave a container's root filesystem mounted; the next dockerd then binds
+ * /var/lib/docker over it, and that container can never be removed ("device or resource busy"), so
+ * it would outlive the test. With no dockerd running, every such mount is a leftover.
+ */
+async function unmountLeftRootfs(): Promise<void> {
+  const mounts = (await readFile('/proc/self/mountinfo', 'utf8')).split('\n').map((line) => line.split(' ')[4] ?? '');
+  for (const dir of mounts.filter((m) => /^\/var\/lib\/docker\/overlay2\/[^/]+\/merged$/.test(m))) {
+    await run('umount', ['-l', dir]).catch(() => undefined);
+  }
+}
+
+/**
  * Stops dockerd the way the machine runs it, then starts it with
  * infra/install.sh. Returns when the engine first answered again (Date.now()).
  */
@@ -59,6 +71,7 @@ async function restartEngine(): Promise<number> {
     });
   }
   expect(await engineAnswers()).toBe(false);
+  await unmountLeftRootfs();
   const install = run('bash', [join(repoRoot, 'infra/install.sh')], { timeout: 120_000 });
   let installed = false;
   void install.then(() => (installed = true), () => (installed = true));
